@@ -1,0 +1,42 @@
+/*
+ * encode.h — the <format> section of a <match>: records to bytes, and
+ * getting those bytes out.
+ *
+ * json (one object per line, the default) or single_value (one field's
+ * value per line). Every output formats through here, so whatever the
+ * input, what leaves the shipper is valid UTF-8.
+ */
+#ifndef OUTPUTS_ENCODE_H
+#define OUTPUTS_ENCODE_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "err.h"
+#include "record.h"
+#include "strbuf.h"
+
+enum format_type {
+	FORMAT_JSON,
+	FORMAT_SINGLE_VALUE,
+};
+
+struct format_cfg {
+	int	 type;
+	char	*message_key;
+	bool	 add_newline;
+	char	*json_parser;
+};
+
+/* Reads the <format> child of a <match> (json when there is none). */
+int	format_init(struct format_cfg *fc, struct conf_elem *match,
+	    struct err *e);
+void	format_free(struct format_cfg *fc);
+/* Appends the committed records of b, one per line. */
+void	format_batch(const struct format_cfg *fc, struct strbuf *sb,
+	    const struct batch *b);
+
+/* Writes all of p to fd, waiting when it is non-blocking. */
+int	write_all(int fd, const char *p, size_t n, struct err *e);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * jsonenc.h — records to JSON text.
+ *
+ * Whatever the input, the output is valid JSON in valid UTF-8: invalid
+ * bytes become U+FFFD, one per maximal subpart of an ill-formed sequence
+ * (Unicode 3.9: `E2 82` is one U+FFFD, `FF FE` two), control characters
+ * are escaped (\n, \t, \b, \f, \r, else \u00XX), as are `"`, `\` and
+ * U+2028/U+2029 (\u2028, \u2029). DEL and valid non-ASCII are copied.
+ */
+#ifndef PARSERS_JSONENC_H
+#define PARSERS_JSONENC_H
+
+#include "record.h"
+#include "strbuf.h"
+
+/* Appends s as a JSON string, quotes included. */
+void	json_put_string(struct strbuf *sb, const char *s, size_t len);
+/*
+ * Appends one record as a JSON object (no newline): fields in order,
+ * FIELD_DELETED ones left out with their subtrees, VAL_RAW verbatim (an
+ * empty one as null), VAL_OBJECT as a nested object. Repeated keys are
+ * written as often as they occur.
+ */
+void	json_put_record(struct strbuf *sb, const struct batch *b,
+	    const struct record *r);
+/*
+ * Appends the n fields at f (subtrees included in n) as members of an
+ * open object; *first is 1 until a member has been written.
+ */
+void	json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
+	    int *first);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * framer.c — bytes of a log file to logical lines (see framer.h).
+ */
+#include <string.h>
+
+#include "framer.h"
+#include "mem.h"
+
+void
+framer_init(struct framer *fr, enum envelope_type type, size_t max_line)
+{
+	memset(fr, 0, sizeof *fr);
+	fr->type = type;
+	fr->auto_type = type == ENVELOPE_AUTO;
+	fr->max_line = max_line ? max_line : 1024 * 1024;
+	/* Docker escaping can double a line; leave room for the envelope. */
+	fr->max_physical = 2 * fr->max_line + 65536;
+}
+
+void
+framer_free(struct framer *fr)
+{
+	size_t	 i;
+
+	sb_free(&fr->carry);
+	sb_free(&fr->scratch);
+	for (i = 0; i < FRAMER_STREAMS; i++)
+		sb_free(&fr->part[i].buf);
+}
+
+void
+framer_reset(struct framer *fr, uint64_t offset)
+{
+	size_t	 i;
+
+	fr->pos = offset;
+	sb_reset(&fr->carry);
+	fr->skipping = false;
+	for (i = 0; i < FRAMER_STREAMS; i++) {
+		sb_reset(&fr->part[i].buf);
+		fr->part[i].active = false;
+	}
+	if (fr->auto_type && offset == 0)
+		fr->type = ENVELOPE_AUTO;
+}
+
+static void
+emit_raw(const char *line, size_t n, uint64_t off, uint64_t end, bool cut,
+    bool bad, line_fn fn, void *arg)
+{
+	struct logical_line	 ll;
+
+	memset(&ll, 0, sizeof ll);
+	ll.content = line;
+	ll.len = n;
+	ll.offset = off;
+	ll.end = end;
+	ll.physical = 1;
+	ll.truncated = cut;
+	ll.not_envelope = bad;
+	ll.env.stream_kind = STREAM_OTHER;
+	fn(arg, &ll);
+}
+
+/* Copies the envelope's metadata bytes, which point into the line. */
+static void
+partial_keep_env(struct framer_partial *p, const struct envelope *env)
+{
+	size_t	 used = 0;
+
+	p->env = *env;
+	if (env->timelen + env->streamlen + env->logtaglen > sizeof p->meta) {
+		p->env.time = p->env.stream = p->env.logtag = NULL;
+		p->env.timelen = p->env.streamlen = p->env.logtaglen = 0;
+		return;
+	}
+	memcpy(p->meta, env->time, env->timelen);
+	p->env.time = p->meta;
+	used = env->timelen;
+	memcpy(p->meta + used, env->stream, env->streamlen);
+	p->env.stream = p->meta + used;
+	used += env->streamlen;
+	if (env->logtag != NULL)
+		memcpy(p->meta + used, env->logtag, env->logtaglen);
+	p->env.logtag = env->logtag ? p->meta + used : NULL;
+}
+
+static void
+partial_append(struct framer *fr, struct framer_partial *p, const char *s,
+    size_t n)
+{
+	size_t	 room = fr->max_line - p->buf.len;
+
+	if (p->cut)
+		return;
+	if (n > room) {
+		n = room;
+		p->cut = true;
+	}
+	sb_add(&p->buf, s, n);
+}
+
+static void
+partial_emit(struct framer *fr, struct framer_partial *p, uint64_t end,
+    line_fn fn, void *arg)
+{
+	struct logical_line	 ll;
+
+	memset(&ll, 0, sizeof ll);
+	ll.content = p->buf.buf ? p->buf.buf : "";
+	ll.len = p->buf.len;
+	ll.offset = p->start;
+	ll.end = end;
+	ll.env = p->env;
+	ll.env.partial = false;
+	ll.physical = p->physical;
+	ll.truncated = p->cut;
+	if (p->cut)
+		fr->truncated++;
+	p->active = false;
+	p->cut = false;
+	sb_reset(&p->buf);
+	fn(arg, &ll);
+}
+
+static int
+decode(struct framer *fr, const char *line, size_t n, bool cut,
+    struct envelope *env)
+{
+	if (fr->type == ENVELOPE_AUTO)
+		fr->type = n > 0 && line[0] == '{' ? ENVELOPE_DOCKER :
+		    ENVELOPE_CRI;
+	if (fr->type == ENVELOPE_CRI)
+		return cri_parse(line, n, env);
+	sb_reserve(&fr->scratch, n);
+	return docker_parse(line, n, cut, fr->scratch.buf, env);
+}
+
+/* One complete physical line (without its newline) at file offset off. */
+static void
+physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
+    bool cut, line_fn fn, void *arg)
+{
+	struct framer_partial	*p;
+	struct envelope		 env;
+	struct logical_line	 ll;
+	uint64_t		 end = off + n + 1;
+
+	fr->physical_lines++;
+	if (fr->type == ENVELOPE_NONE) {
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (cut || n > fr->max_line) {
+			fr->truncated++;
+			n = n > fr->max_line ? fr->max_line : n;
+			cut = true;
+		}
+		emit_raw(line, n, off, end, cut, false, fn, arg);
+		return;
+	}
+	if (n == 0 && fr->type == ENVELOPE_AUTO)
+		return emit_raw(line, 0, off, end, false, true, fn, arg);
+	if (decode(fr, line, n, cut, &env) != 0)
+		return emit_raw(line, n > fr->max_line ? fr->max_line : n, off,
+		    end, cut, true, fn, arg);
+	p = &fr->part[env.stream_kind < FRAMER_STREAMS ? env.stream_kind :
+	    STREAM_OTHER];
+	if (env.partial || p->active) {
+		if (!p->active) {
+			p->active = true;
+			p->start = off;
+			p->physical = 0;
+			partial_keep_env(p, &env);
+		}
+		p->physical++;
+		partial_append(fr, p, env.content, env.len);
+		if (env.partial) {
+			fr->partial_lines++;
+			return;
+		}
+		partial_emit(fr, p, end, fn, arg);
+		return;
+	}
+	memset(&ll, 0, sizeof ll);
+	ll.content = env.content;
+	ll.len = env.len;
+	ll.offset = off;
+	ll.end = end;
+	ll.env = env;
+	ll.physical = 1;
+	if (cut || env.len > fr->max_line) {
+		fr->truncated++;
+		ll.truncated = true;
+		if (ll.len > fr->max_line)
+			ll.len = fr->max_line;
+	}
+	fn(arg, &ll);
+}
+
+/* The carried start of a line grew past max_physical: cut it here. */
+static void
+carry_cut(struct framer *fr, line_fn fn, void *arg)
+{
+	physical_line(fr, fr->carry.buf, fr->max_physical, fr->carry_start,
+	    true, fn, arg);
+	sb_reset(&fr->carry);
+	fr->skipping = true;
+}
+
+void
+framer_feed(struct framer *fr, const char *data, size_t n, line_fn fn,
+    void *arg)
+{
+	const char	*p = data, *end = data + n, *nl;
+	uint64_t	 off = fr->pos;
+
+	fr->pos += n;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (fr->skipping) {
+			if (nl == NULL)
+				return;
+			fr->skipping = false;
+			off += (uint64_t)(nl + 1 - p);
+			p = nl + 1;
+			continue;
+		}
+		if (nl == NULL) {
+			if (fr->carry.len == 0)
+				fr->carry_start = off;
+			sb_add(&fr->carry, p, (size_t)(end - p));
+			if (fr->carry.len > fr->max_physical)
+				carry_cut(fr, fn, arg);
+			return;
+		}
+		if (fr->carry.len > 0) {
+			sb_add(&fr->carry, p, (size_t)(nl - p));
+			if (fr->carry.len > fr->max_physical)
+				fr->carry.len = fr->max_physical;
+			physical_line(fr, fr->carry.buf, fr->carry.len,
+			    fr->carry_start, fr->carry.len == fr->max_physical,
+			    fn, arg);
+			sb_reset(&fr->carry);
+		} else if ((size_t)(nl - p) > fr->max_physical)
+			physical_line(fr, p, fr->max_physical, off, true, fn,
+			    arg);
+		else
+			physical_line(fr, p, (size_t)(nl - p), off, false, fn,
+			    arg);
+		off += (uint64_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+}
+
+void
+framer_finish(struct framer *fr, line_fn fn, void *arg)
+{
+	size_t	 i;
+
+	if (fr->carry.len > 0) {
+		physical_line(fr, fr->carry.buf, fr->carry.len, fr->carry_start,
+		    false, fn, arg);
+		sb_reset(&fr->carry);
+	}
+	fr->skipping = false;
+	for (i = 0; i < FRAMER_STREAMS; i++)
+		if (fr->part[i].active)
+			partial_emit(fr, &fr->part[i], fr->pos, fn, arg);
+}
+
+uint64_t
+framer_resume_offset(const struct framer *fr)
+{
+	uint64_t	 off = fr->pos;
+	size_t		 i;
+
+	if (fr->carry.len > 0 && fr->carry_start < off)
+		off = fr->carry_start;
+	for (i = 0; i < FRAMER_STREAMS; i++)
+		if (fr->part[i].active && fr->part[i].start < off)
+			off = fr->part[i].start;
+	return off;
+}
+
+bool
+framer_pending(const struct framer *fr)
+{
+	size_t	 i;
+
+	if (fr->carry.len > 0 || fr->skipping)
+		return true;
+	for (i = 0; i < FRAMER_STREAMS; i++)
+		if (fr->part[i].active)
+			return true;
+	return false;
+}

@@ -1,0 +1,689 @@
+/*
+ * pipeline.c — the configuration, compiled (see pipeline.h).
+ *
+ * Fluentd's routing rule: an event passes through the <filter>s that
+ * match its tag and stand before the first <match> that matches it; a
+ * <filter> placed after that <match> never sees it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "mem.h"
+#include "params.h"
+#include "pipeline.h"
+#include "registry.h"
+#include "tagmatch.h"
+
+#define GATE_HOPS_MAX	4
+
+struct gate_link {
+	struct gate_test inner;
+	struct gate_hop	 hops[GATE_HOPS_MAX];
+	unsigned	 nhops;
+};
+
+static const char *const system_sections[] = { "log", NULL };
+
+static const struct param_def system_params[] = {
+	{ .name = "log_level", .type = PARAM_STRING, .def = "info",
+	  .offset = offsetof(struct system_cfg, log_level),
+	  .help = "the shipper's own log level: fatal, error, warn, info, "
+	  "debug or trace" },
+	{ .name = "workers", .type = PARAM_INT, .def = "1",
+	  .offset = offsetof(struct system_cfg, workers),
+	  .help = "must be 1: the shipper is a single process" },
+	{ .name = "root_dir", .type = PARAM_STRING,
+	  .offset = offsetof(struct system_cfg, root_dir),
+	  .help = "base directory for buffers without a path" },
+	{ .name = "suppress_repeated_stacktrace", .type = PARAM_BOOL,
+	  .def = "true", .flags = PARAM_NOOP,
+	  .offset = offsetof(struct system_cfg, suppress_repeated_stacktrace),
+	  .help = "Fluentd's stack trace option; there are no stack traces" },
+	{ .name = "process_name", .type = PARAM_STRING, .flags = PARAM_NOOP,
+	  .offset = offsetof(struct system_cfg, process_name),
+	  .help = "Fluentd's process title; accepted and ignored" },
+	PARAMS_END
+};
+
+/* --- building plugins ---------------------------------------------------- */
+
+static const char *
+elem_type(struct conf_elem *el)
+{
+	struct conf_param	*p = conf_param_get(el, "@type");
+
+	if (p == NULL)
+		p = conf_param_get(el, "type");	/* Fluentd v0.12 */
+	if (p == NULL)
+		return NULL;
+	p->used = true;
+	return p->value;
+}
+
+/* The '@' parameters every directive may carry. */
+static int
+check_at_params(struct conf_elem *el, const char *what, struct err *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < el->nparams; i++) {
+		struct conf_param	*p = &el->params[i];
+
+		if (p->key[0] != '@' || p->used)
+			continue;
+		if (strcmp(p->key, "@id") == 0 ||
+		    strcmp(p->key, "@log_level") == 0) {
+			p->used = true;
+			continue;
+		}
+		if (strcmp(p->key, "@label") == 0)
+			return err_at(e, p->file, p->line, "%s: @label routing "
+			    "is not supported by this version of the shipper",
+			    what);
+		return err_at(e, p->file, p->line, "unknown parameter '%s' in "
+		    "%s; valid: @type, @id, @log_level", p->key, what);
+	}
+	return 0;
+}
+
+/* Parameters and sections of one plugin instance into a fresh cfg. */
+static void *
+plugin_cfg(const struct param_def *params, const char *const *sections,
+    size_t cfg_size, struct conf_elem *el, const char *what, struct err *e)
+{
+	void	*cfg = xcalloc(1, cfg_size ? cfg_size : 1);
+
+	if (params_apply(params, el, cfg, what, e) != 0 ||
+	    check_at_params(el, what, e) != 0 ||
+	    params_check_sections(el, sections, what, e) != 0) {
+		params_free(params, cfg);
+		free(cfg);
+		return NULL;
+	}
+	el->used = true;
+	return cfg;
+}
+
+static int
+unknown_type(struct conf_elem *el, const char *kind, const char *type,
+    void (*names)(struct strbuf *), struct err *e)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	names(&sb);
+	if (type == NULL)
+		err_at(e, el->file, el->line, "<%s> needs @type; valid types: "
+		    "%s", kind, sb_cstr(&sb));
+	else
+		err_at(e, el->file, el->line, "unknown @type '%s' in <%s>; "
+		    "valid types: %s", type, kind, sb_cstr(&sb));
+	sb_free(&sb);
+	return -1;
+}
+
+static struct filter *
+filter_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
+{
+	const struct filter_ops	*ops;
+	const char		*type = elem_type(el);
+	struct filter		*f;
+	char			 what[256];
+
+	if (type == NULL || (ops = registry_filter(type)) == NULL) {
+		unknown_type(el, "filter", type, registry_filter_names, e);
+		return NULL;
+	}
+	snprintf(what, sizeof what, "<filter %s> @type %s", el->arg, type);
+	f = xcalloc(1, sizeof *f);
+	f->ops = ops;
+	f->file = el->file;
+	f->line = el->line;
+	f->id = conf_get(el, "@id");
+	f->pattern = el->arg;
+	f->stats = &pl->stats;
+	if ((f->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
+	    el, what, e)) == NULL || (ops->init != NULL &&
+	    ops->init(f, el, e) != 0)) {
+		if (f->cfg != NULL) {
+			params_free(ops->params, f->cfg);
+			free(f->cfg);
+		}
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void
+filter_destroy(struct filter *f)
+{
+	if (f == NULL)
+		return;
+	if (f->ops->destroy != NULL)
+		f->ops->destroy(f);
+	params_free(f->ops->params, f->cfg);
+	free(f->cfg);
+	free(f);
+}
+
+static struct output *
+output_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
+{
+	const struct output_ops	*ops;
+	const char		*type = elem_type(el);
+	struct output		*o;
+	char			 what[256];
+
+	if (type == NULL || (ops = registry_output(type)) == NULL) {
+		unknown_type(el, "match", type, registry_output_names, e);
+		return NULL;
+	}
+	snprintf(what, sizeof what, "<match %s> @type %s", el->arg, type);
+	o = xcalloc(1, sizeof *o);
+	o->ops = ops;
+	o->file = el->file;
+	o->line = el->line;
+	o->id = conf_get(el, "@id");
+	o->stats = &pl->stats;
+	if ((o->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
+	    el, what, e)) == NULL || (ops->init != NULL &&
+	    ops->init(o, el, e) != 0)) {
+		if (o->cfg != NULL) {
+			params_free(ops->params, o->cfg);
+			free(o->cfg);
+		}
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void
+output_destroy(struct output *o)
+{
+	if (o == NULL)
+		return;
+	if (o->ops->destroy != NULL)
+		o->ops->destroy(o);
+	params_free(o->ops->params, o->cfg);
+	free(o->cfg);
+	free(o);
+}
+
+static struct source *
+source_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
+{
+	const struct source_ops	*ops;
+	const char		*type = elem_type(el);
+	struct source		*s;
+	char			 what[256];
+
+	if (type == NULL || (ops = registry_source(type)) == NULL) {
+		unknown_type(el, "source", type, registry_source_names, e);
+		return NULL;
+	}
+	snprintf(what, sizeof what, "<source> @type %s", type);
+	s = xcalloc(1, sizeof *s);
+	s->ops = ops;
+	s->file = el->file;
+	s->line = el->line;
+	s->id = conf_get(el, "@id");
+	s->pl = pl;
+	s->stats = &pl->stats;
+	if ((s->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
+	    el, what, e)) == NULL || (ops->init != NULL &&
+	    ops->init(s, el, e) != 0)) {
+		if (s->cfg != NULL) {
+			params_free(ops->params, s->cfg);
+			free(s->cfg);
+		}
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+source_destroy(struct source *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ops->destroy != NULL)
+		s->ops->destroy(s);
+	params_free(s->ops->params, s->cfg);
+	free(s->cfg);
+	free(s);
+}
+
+/* --- the configuration's top level --------------------------------------- */
+
+static int
+system_load(struct pipeline *pl, struct conf_elem *el, struct err *e)
+{
+	int	 level;
+
+	if (params_apply(system_params, el, &pl->sys, "<system>", e) != 0 ||
+	    check_at_params(el, "<system>", e) != 0 ||
+	    params_check_sections(el, system_sections, "<system>", e) != 0)
+		return -1;
+	if (pl->sys.workers != 1)
+		return err_at(e, el->file, el->line, "<system> workers %lld: "
+		    "the shipper runs as one process; set workers 1 and run "
+		    "one shipper per node", pl->sys.workers);
+	if ((level = log_level_parse(pl->sys.log_level)) < 0) {
+		struct conf_param *p = conf_param_get(el, "log_level");
+
+		return err_at(e, p ? p->file : el->file, p ? p->line :
+		    el->line, "<system> log_level '%s': valid levels are "
+		    "fatal, error, warn, info, debug, trace",
+		    pl->sys.log_level);
+	}
+	log_set_level((enum log_level)level);
+	el->used = true;
+	return 0;
+}
+
+static int
+directive_add(struct pipeline *pl, struct conf_elem *el, int kind,
+    struct err *e)
+{
+	struct directive	*d;
+
+	pl->dirs = xrealloc(pl->dirs, (pl->ndirs + 1) * sizeof *pl->dirs);
+	d = &pl->dirs[pl->ndirs];
+	memset(d, 0, sizeof *d);
+	d->kind = kind;
+	d->pattern = el->arg;
+	if ((d->tm = tagmatch_new(el->arg, e)) == NULL)
+		return err_wrap(e, "%s:%d: <%s %s>", el->file, el->line,
+		    el->name, el->arg);
+	pl->ndirs++;
+	if (kind == DIRECTIVE_FILTER)
+		d->filter = filter_build(pl, el, e);
+	else
+		d->output = output_build(pl, el, e);
+	return d->filter != NULL || d->output != NULL ? 0 : -1;
+}
+
+static int
+source_add(struct pipeline *pl, struct conf_elem *el, struct err *e)
+{
+	struct source	*s = source_build(pl, el, e);
+
+	if (s == NULL)
+		return -1;
+	pl->sources = xrealloc(pl->sources, (pl->nsources + 1) *
+	    sizeof *pl->sources);
+	pl->sources[pl->nsources++] = s;
+	return 0;
+}
+
+static int
+toplevel_add(struct pipeline *pl, struct conf_elem *el, struct err *e)
+{
+	if (strcmp(el->name, "source") == 0)
+		return source_add(pl, el, e);
+	if (strcmp(el->name, "filter") == 0)
+		return directive_add(pl, el, DIRECTIVE_FILTER, e);
+	if (strcmp(el->name, "match") == 0)
+		return directive_add(pl, el, DIRECTIVE_MATCH, e);
+	if (strcmp(el->name, "system") == 0)
+		return system_load(pl, el, e);
+	if (strcmp(el->name, "label") == 0)
+		return err_at(e, el->file, el->line, "<label %s>: label "
+		    "routing is not supported by this version of the "
+		    "shipper", el->arg);
+	return err_at(e, el->file, el->line, "unknown directive <%s>; valid "
+	    "directives: source, filter, match, system", el->name);
+}
+
+struct pipeline *
+pipeline_new(struct conf *c, unsigned flags, struct err *e)
+{
+	struct pipeline	*pl = xcalloc(1, sizeof *pl);
+	size_t		 i;
+
+	pl->conf = c;
+	pl->flags = flags;
+	for (i = 0; i < c->root.nparams; i++) {
+		struct conf_param *p = &c->root.params[i];
+
+		err_at(e, p->file, p->line, "parameter '%s' outside of any "
+		    "directive; put it inside <source>, <filter>, <match> or "
+		    "<system>", p->key);
+		pipeline_free(pl);
+		return NULL;
+	}
+	for (i = 0; i < c->root.nelems; i++) {
+		if (toplevel_add(pl, &c->root.elems[i], e) != 0) {
+			pipeline_free(pl);
+			return NULL;
+		}
+	}
+	return pl;
+}
+
+static void
+route_free(struct route *rt)
+{
+	size_t	 i;
+
+	if (rt == NULL)
+		return;
+	for (i = 0; i < rt->nchain; i++)
+		free(rt->gates[i]);
+	free(rt->gates);
+	free(rt->gate_owner);
+	free(rt->chain);
+	free(rt->links);
+	free(rt->tag);
+	free(rt);
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	size_t	 i;
+
+	if (pl == NULL)
+		return;
+	for (i = 0; i < pl->nsources; i++)
+		source_destroy(pl->sources[i]);
+	free(pl->sources);
+	for (i = 0; i < pl->ndirs; i++) {
+		filter_destroy(pl->dirs[i].filter);
+		output_destroy(pl->dirs[i].output);
+		tagmatch_free(pl->dirs[i].tm);
+	}
+	free(pl->dirs);
+	for (i = 0; i < pl->cap_routes; i++)
+		route_free(pl->routes[i]);
+	free(pl->routes);
+	params_free(system_params, &pl->sys);
+	if (pl->conf != NULL) {
+		conf_free(pl->conf);
+		free(pl->conf);
+	}
+	free(pl);
+}
+
+int
+pipeline_start(struct pipeline *pl, struct loop *l, struct err *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->nsources; i++) {
+		struct source	*s = pl->sources[i];
+
+		if (s->ops->start != NULL && s->ops->start(s, l, e) != 0)
+			return err_wrap(e, "%s:%d: <source> @type %s", s->file,
+			    s->line, s->ops->name);
+	}
+	return 0;
+}
+
+void
+pipeline_stop(struct pipeline *pl)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->nsources; i++)
+		if (pl->sources[i]->ops->stop != NULL)
+			pl->sources[i]->ops->stop(pl->sources[i]);
+}
+
+int
+pipeline_flush(struct pipeline *pl, struct err *e)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	for (i = 0; i < pl->ndirs; i++) {
+		struct output	*o = pl->dirs[i].output;
+
+		if (o != NULL && o->ops->flush != NULL && o->ops->flush(o, e))
+			rc = -1;
+	}
+	return rc;
+}
+
+/* --- routes and the gate ------------------------------------------------- */
+
+static bool
+link_match(const void *arg, const char *val, size_t len)
+{
+	const struct gate_link	*l = arg;
+	unsigned		 i;
+
+	for (i = 0; i < l->nhops; i++)
+		if (l->hops[i].map != NULL)
+			val = l->hops[i].map(l->hops[i].map_arg, val, len, &len);
+	return l->inner.match(l->inner.arg, val, len);
+}
+
+static void
+gate_add_rescue(struct gate *g, const struct gate_test *t)
+{
+	unsigned	 i;
+
+	for (i = 0; i < g->nrescue; i++)
+		if (g->rescue[i].match == t->match && g->rescue[i].arg == t->arg)
+			return;
+	if (g->nrescue < GATE_MAX)
+		g->rescue[g->nrescue++] = *t;
+}
+
+/*
+ * Routes one test of the grep at chain[to] back to the parser at
+ * chain[from] through the filters in between; false when one of them
+ * may change the key in a way the gate cannot follow.
+ */
+static bool
+gate_route_test(struct route *rt, size_t from, size_t to,
+    const struct gate_test *t, struct gate_link *link, struct gate *g)
+{
+	size_t	 k;
+
+	memset(link, 0, sizeof *link);
+	link->inner = *t;
+	for (k = from + 1; k < to; k++) {
+		const struct filter	*hop = rt->chain[k];
+		struct gate_hop		 h;
+
+		memset(&h, 0, sizeof h);
+		if (hop->ops->gate_hop == NULL || link->nhops == GATE_HOPS_MAX ||
+		    !hop->ops->gate_hop(hop, t->key, t->klen, &h))
+			return false;
+		link->hops[link->nhops++] = h;
+	}
+	for (k = 0; k < link->nhops; k++)
+		if (link->hops[k].rescue.klen > 0)
+			gate_add_rescue(g, &link->hops[k].rescue);
+	return true;
+}
+
+/* The gate for the parser at chain[i], from the first grep after it. */
+static void
+gate_compile(struct route *rt, size_t i)
+{
+	struct gate_test	 tests[GATE_MAX];
+	struct gate		*g;
+	unsigned		 n, k;
+	size_t			 j;
+
+	for (j = i + 1; j < rt->nchain; j++)
+		if (rt->chain[j]->ops->gate_tests != NULL)
+			break;
+	if (j == rt->nchain)
+		return;
+	n = rt->chain[j]->ops->gate_tests(rt->chain[j], tests, GATE_MAX);
+	g = xcalloc(1, sizeof *g);
+	for (k = 0; k < n && g->nrequire < GATE_MAX; k++) {
+		struct gate_link *link = &rt->links[rt->nlinks];
+
+		if (!gate_route_test(rt, i, j, &tests[k], link, g))
+			continue;
+		rt->nlinks++;
+		g->require[g->nrequire].key = tests[k].key;
+		g->require[g->nrequire].klen = tests[k].klen;
+		g->require[g->nrequire].match = link_match;
+		g->require[g->nrequire].arg = link;
+		g->nrequire++;
+	}
+	if (g->nrequire == 0) {
+		free(g);
+		return;
+	}
+	rt->gates[i] = g;
+	rt->gate_owner[i] = rt->chain[j];
+}
+
+static struct route *
+route_compile(struct pipeline *pl, const char *tag, size_t len)
+{
+	struct route	*rt = xcalloc(1, sizeof *rt);
+	size_t		 i;
+
+	rt->tag = xstrndup(tag, len);
+	rt->taglen = len;
+	rt->stats = &pl->stats;
+	for (i = 0; i < pl->ndirs && rt->out == NULL; i++) {
+		struct directive *d = &pl->dirs[i];
+
+		if (!tagmatch(d->tm, tag, len))
+			continue;
+		if (d->kind == DIRECTIVE_MATCH) {
+			rt->out = d->output;
+			break;
+		}
+		rt->chain = xrealloc(rt->chain, (rt->nchain + 1) *
+		    sizeof *rt->chain);
+		rt->chain[rt->nchain++] = d->filter;
+	}
+	rt->gates = xcalloc(rt->nchain + 1, sizeof *rt->gates);
+	rt->gate_owner = xcalloc(rt->nchain + 1, sizeof *rt->gate_owner);
+	rt->links = xcalloc(rt->nchain * GATE_MAX + 1, sizeof *rt->links);
+	for (i = 0; i < rt->nchain; i++)
+		if (rt->chain[i]->ops->gate_sink != NULL &&
+		    rt->chain[i]->ops->gate_sink(rt->chain[i]))
+			gate_compile(rt, i);
+	if (rt->out == NULL)
+		log_warn("no <match> for tag '%s': its records are dropped "
+		    "(counted as unmatched_tag)", rt->tag);
+	return rt;
+}
+
+static uint64_t
+tag_hash(const char *s, size_t n)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void
+routes_grow(struct pipeline *pl)
+{
+	struct route	**old = pl->routes;
+	size_t		 oldcap = pl->cap_routes, i, j;
+
+	pl->cap_routes = oldcap ? oldcap * 2 : 16;
+	pl->routes = xcalloc(pl->cap_routes, sizeof *pl->routes);
+	for (i = 0; i < oldcap; i++) {
+		if (old[i] == NULL)
+			continue;
+		j = tag_hash(old[i]->tag, old[i]->taglen) & (pl->cap_routes - 1);
+		while (pl->routes[j] != NULL)
+			j = (j + 1) & (pl->cap_routes - 1);
+		pl->routes[j] = old[i];
+	}
+	free(old);
+}
+
+struct route *
+pipeline_route(struct pipeline *pl, const char *tag, size_t len)
+{
+	size_t		 j;
+	struct route	*rt;
+
+	if (pl->nroutes * 2 >= pl->cap_routes)
+		routes_grow(pl);
+	j = tag_hash(tag, len) & (pl->cap_routes - 1);
+	while ((rt = pl->routes[j]) != NULL) {
+		if (rt->taglen == len && memcmp(rt->tag, tag, len) == 0)
+			return rt;
+		j = (j + 1) & (pl->cap_routes - 1);
+	}
+	rt = route_compile(pl, tag, len);
+	pl->routes[j] = rt;
+	pl->nroutes++;
+	return rt;
+}
+
+static void
+route_drop(struct route *rt, struct filter *f, bool gated)
+{
+	f->dropped++;
+	rt->stats->dropped[DROP_GREP]++;
+	if (gated) {
+		f->gated++;
+		rt->stats->gated++;
+	}
+}
+
+bool
+route_run(struct route *rt, struct batch *b)
+{
+	struct record	*r = batch_open_record(b);
+	size_t		 i;
+
+	b->tag = rt->tag;
+	b->taglen = rt->taglen;
+	if (rt->out == NULL) {
+		rt->stats->dropped[DROP_UNMATCHED]++;
+		batch_rollback(b);
+		return false;
+	}
+	for (i = 0; i < rt->nchain; i++) {
+		struct filter		*f = rt->chain[i];
+		enum filter_verdict	 v;
+
+		f->in++;
+		v = f->ops->run(f, b, r, rt->gates[i]);
+		if (v == FILTER_KEEP)
+			continue;
+		if (v == FILTER_GATED && rt->gate_owner[i] != NULL) {
+			rt->gate_owner[i]->in++;
+			route_drop(rt, rt->gate_owner[i], true);
+		} else
+			route_drop(rt, f, false);
+		batch_rollback(b);
+		return false;
+	}
+	batch_commit(b);
+	return true;
+}
+
+int
+route_deliver(struct route *rt, struct batch *b, struct err *e)
+{
+	struct output	*o = rt->out;
+
+	if (b->nrecs == 0 || o == NULL)
+		return 0;
+	b->tag = rt->tag;
+	b->taglen = rt->taglen;
+	if (o->ops->write(o, b, e) != 0) {
+		o->errors++;
+		rt->stats->output_errors++;
+		return -1;
+	}
+	o->records += b->nrecs;
+	rt->stats->records_out += b->nrecs;
+	return 0;
+}

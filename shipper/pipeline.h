@@ -1,0 +1,93 @@
+/*
+ * pipeline.h — the configuration, compiled.
+ *
+ * Sources emit records tagged; each tag gets a route: the <filter>s whose
+ * pattern matches it, in configuration order, up to the first <match>
+ * that matches it, and that match's output. Routes are compiled once per
+ * tag and cached. Compiling a route also moves a grep's tests into the
+ * parser before it (see gate.h), which is where most of the speed comes
+ * from: a DEBUG line is dropped the moment its `level` is read.
+ */
+#ifndef SHIPPER_PIPELINE_H
+#define SHIPPER_PIPELINE_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "err.h"
+#include "plugin.h"
+#include "stats.h"
+
+struct loop;
+struct route;
+
+#define PIPELINE_DRY_RUN	0x01	/* validate only, open nothing */
+#define PIPELINE_SKIP_SOURCES	0x02	/* backfill: sources are not started */
+
+struct system_cfg {
+	char		*log_level;
+	long long	 workers;
+	char		*root_dir;
+	bool		 suppress_repeated_stacktrace;
+	char		*process_name;
+};
+
+struct directive {
+	enum { DIRECTIVE_FILTER, DIRECTIVE_MATCH } kind;
+	char		*pattern;
+	struct tagmatch	*tm;
+	struct filter	*filter;
+	struct output	*output;
+};
+
+struct pipeline {
+	struct conf	*conf;		/* owned: messages point into it */
+	unsigned	 flags;
+	struct stats	 stats;
+	struct system_cfg sys;
+	struct source	**sources;
+	size_t		 nsources;
+	struct directive *dirs;
+	size_t		 ndirs;
+	struct route	**routes;	/* the cache, open addressing */
+	size_t		 nroutes;
+	size_t		 cap_routes;
+};
+
+struct route {
+	char		*tag;
+	size_t		 taglen;
+	struct filter	**chain;
+	size_t		 nchain;
+	struct gate	**gates;	/* per chain slot, NULL if none */
+	struct filter	**gate_owner;	/* the filter a gated drop is for */
+	struct output	*out;		/* NULL: no <match> for this tag */
+	struct stats	*stats;
+	struct gate_link *links;
+	size_t		 nlinks;
+};
+
+/* Builds every plugin of the configuration (which it then owns). */
+struct pipeline *pipeline_new(struct conf *c, unsigned flags, struct err *e);
+void	pipeline_free(struct pipeline *pl);
+
+int	pipeline_start(struct pipeline *pl, struct loop *l, struct err *e);
+/* Stops the sources (which save their positions). */
+void	pipeline_stop(struct pipeline *pl);
+/* Flushes every output. */
+int	pipeline_flush(struct pipeline *pl, struct err *e);
+
+/* The route of a tag; compiled the first time the tag is seen. */
+struct route *pipeline_route(struct pipeline *pl, const char *tag,
+	    size_t len);
+
+/*
+ * Runs the route's filters on the open record of b: commits it when
+ * it is kept, rolls it back when it is dropped. Returns whether it was
+ * kept.
+ */
+bool	route_run(struct route *rt, struct batch *b);
+/* Hands the committed records of b to the route's output. */
+int	route_deliver(struct route *rt, struct batch *b, struct err *e);
+
+#endif

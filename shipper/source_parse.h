@@ -1,0 +1,57 @@
+/*
+ * source_parse.h — a tail source's <parse>: logical lines into records.
+ *
+ * The envelope types are json (Docker json-file; any other JSON object
+ * is parsed as it is), cri, container (Docker or CRI, detected per file)
+ * and none. Every one puts the line in `log`, with `stream`, `time` (the
+ * runtime's, as written) and CRI's `logtag`, so one `key_name log`
+ * serves both runtimes. The event time is the runtime's, unless the
+ * source's time_key names another field.
+ */
+#ifndef SHIPPER_SOURCE_PARSE_H
+#define SHIPPER_SOURCE_PARSE_H
+
+#include "config.h"
+#include "err.h"
+#include "framer.h"
+#include "parse_conf.h"
+#include "record.h"
+#include "stats.h"
+
+struct json_parser;
+
+struct source_parse_cfg {
+	int		 type;
+	struct time_cfg	 time;
+	char		*message_key;
+	long long	 max_nesting;
+};
+
+struct source_parse {
+	struct source_parse_cfg cfg;
+	enum envelope_type envelope;
+	struct json_parser *jp;
+	bool		 runtime_time;	/* time_key is the envelope's time */
+	const char	*file;
+	int		 line;
+};
+
+/*
+ * From the source's <parse>, or from Fluentd's old `format` (with
+ * time_key/time_format beside it) when legacy_format is set.
+ */
+int	source_parse_init(struct source_parse *sp, struct conf_elem *source,
+	    const char *legacy_format, struct err *e);
+void	source_parse_free(struct source_parse *sp);
+const char *source_parse_type(const struct source_parse *sp);
+
+/*
+ * Fills the open record of b from ll: fields, event time, offset. now
+ * is the event time for lines that carry none. path/path_key: the
+ * source's path_key field, when set.
+ */
+void	source_parse_record(struct source_parse *sp, struct batch *b,
+	    struct record *r, const struct logical_line *ll, int64_t now,
+	    const char *path_key, const char *path, struct stats *st);
+
+#endif

@@ -1,0 +1,727 @@
+/*
+ * tail_file.c — reading the files a tail source follows, their rotation
+ * and their positions (see tail.c for the picture).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "mem.h"
+#include "pipeline.h"
+#include "stats.h"
+#include "tail_file.h"
+
+#define READ_CHUNK	TAIL_READ_CHUNK
+#define READ_BUDGET	(4 * READ_CHUNK)	/* per file per turn */
+
+static int64_t
+now_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct stats *
+tstats(const struct tail *t)
+{
+	return t->src->stats;
+}
+
+/* --- a file -------------------------------------------------------------- */
+
+static struct tail_file *
+file_new(struct tail *t, const char *path, int fd, uint64_t ino)
+{
+	struct tail_file	*f = xcalloc(1, sizeof *f), **pp;
+
+	f->t = t;
+	f->path = xstrdup(path);
+	f->fd = fd;
+	f->ino = ino;
+	f->wd = -1;
+	framer_init(&f->fr, t->parse.envelope, t->cfg->max_line_size);
+	f->tag = tail_expand_tag(t->cfg->tag, path);
+	f->rt = pipeline_route(t->src->pl, f->tag, strlen(f->tag));
+	for (pp = &t->files; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = f;
+	tstats(t)->files++;
+	return f;
+}
+
+static void
+file_seek(struct tail_file *f, uint64_t off)
+{
+	f->read_off = f->delivered = off;
+	framer_reset(&f->fr, off);
+}
+
+static void
+file_watch(struct tail_file *f)
+{
+	if (f->t->ifd == -1 || f->fd == -1)
+		return;
+	f->wd = inotify_add_watch(f->t->ifd, f->path, IN_MODIFY | IN_ATTRIB |
+	    IN_MOVE_SELF | IN_DELETE_SELF | IN_CLOSE_WRITE);
+}
+
+static void
+file_unwatch(struct tail_file *f)
+{
+	struct tail_file	*o;
+
+	if (f->wd < 0)
+		return;
+	for (o = f->t->files; o != NULL; o = o->next)
+		if (o != f && !o->gone && o->wd == f->wd)
+			break;
+	if (o == NULL)
+		inotify_rm_watch(f->t->ifd, f->wd);
+	f->wd = -1;
+}
+
+static void
+file_close(struct tail_file *f)
+{
+	file_unwatch(f);
+	if (f->rd != NULL) {
+		reader_close(f->rd);
+		free(f->rd);
+		f->rd = NULL;
+	} else if (f->fd != -1)
+		close(f->fd);
+	f->fd = -1;
+	f->gone = true;
+}
+
+static void
+file_free(struct tail_file *f)
+{
+	framer_free(&f->fr);
+	free(f->path);
+	free(f->tag);
+	free(f);
+}
+
+static struct tail_file *
+pe_owner(struct tail *t, const struct pos_entry *pe)
+{
+	struct tail_file	*f;
+
+	for (f = t->files; f != NULL && pe != NULL; f = f->next)
+		if (!f->gone && f->pe == pe)
+			return f;
+	return NULL;
+}
+
+static void
+file_save_position(struct tail_file *f)
+{
+	struct tail	*t = f->t;
+	struct err	 e;
+
+	if (!t->have_pf || f->pe == NULL || f->holds > 0)
+		return;
+	if (posfile_update(&t->pf, f->pe, f->ino, f->delivered, &e) != 0) {
+		log_error("%s", e.msg);
+		return;
+	}
+	if (f->fingerprint != 0)
+		posfile_set_fingerprint(&t->pf, f->pe, f->fingerprint);
+	tstats(t)->pos_writes = t->pf.writes;
+}
+
+/* --- reading ------------------------------------------------------------- */
+
+static void
+on_line(void *arg, const struct logical_line *ll)
+{
+	struct tail_file	*f = arg;
+	struct tail		*t = f->t;
+	struct batch		*b = &t->batch;
+	struct record		*r;
+
+	if (f->fingerprint == 0 && f->fd != -1 && f->rd == NULL)
+		f->fingerprint = file_fingerprint(f->fd);
+	r = batch_begin(b);
+	r->source_id = f->fingerprint;
+	source_parse_record(&t->parse, b, r, ll, now_ns(), t->cfg->path_key,
+	    f->path, tstats(t));
+	tstats(t)->lines++;
+	route_run(f->rt, b);
+}
+
+static void
+framer_counts(struct tail_file *f)
+{
+	struct stats	*st = tstats(f->t);
+
+	st->physical_lines += f->fr.physical_lines;
+	st->partial_lines += f->fr.partial_lines;
+	st->truncated += f->fr.truncated;
+	f->fr.physical_lines = f->fr.partial_lines = f->fr.truncated = 0;
+}
+
+static int
+file_reopen_reader(struct tail_file *f, struct err *e)
+{
+	char	*p = xstrdup(f->rd->path);
+	int	 rc;
+
+	reader_close(f->rd);
+	rc = reader_open(f->rd, p, e);
+	if (rc == 0)
+		rc = reader_skip(f->rd, f->delivered, e);
+	free((char *)f->rd->path);
+	f->rd->path = NULL;
+	if (rc == 0)
+		f->rd->path = p;
+	else
+		free(p);
+	return rc;
+}
+
+/* Hands the batch to the output; on failure, reading resumes later. */
+static int
+file_deliver(struct tail_file *f)
+{
+	struct batch	*b = &f->t->batch;
+	struct err	 e;
+
+	framer_counts(f);
+	if (route_deliver(f->rt, b, &e) != 0) {
+		log_error("%s: %s; retrying in 1 s", f->path, e.msg);
+		f->failed = true;
+		f->retry_at = loop_now_ms() + 1000;
+		file_seek(f, f->delivered);
+		if (f->rd != NULL && file_reopen_reader(f, &e) != 0)
+			log_error("%s", e.msg);
+		batch_reset(b);
+		return -1;
+	}
+	batch_reset(b);
+	f->delivered = framer_resume_offset(&f->fr);
+	file_save_position(f);
+	return 0;
+}
+
+static ssize_t
+file_pread(struct tail_file *f, char *buf, size_t n)
+{
+	struct err	 e;
+	ssize_t		 r;
+
+	if (f->rd != NULL) {
+		r = reader_read(f->rd, buf, n, &e);
+		if (r < 0)
+			log_error("%s", e.msg);
+		return r;
+	}
+	do
+		r = pread(f->fd, buf, n, (off_t)f->read_off);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		log_error("%s: read: %s", f->path, strerror(errno));
+	return r;
+}
+
+/* Reads one chunk; false at the end of the file (or on an error). */
+static bool
+file_read_chunk(struct tail_file *f)
+{
+	struct tail	*t = f->t;
+	ssize_t		 n = file_pread(f, t->buf, READ_CHUNK);
+
+	if (n <= 0) {
+		if (n < 0) {
+			tstats(t)->read_errors++;
+			f->failed = true;
+			f->retry_at = loop_now_ms() + 1000;
+		}
+		f->at_eof = true;
+		return false;
+	}
+	if (f->read_off == 0 && f->fingerprint == 0)
+		f->fingerprint = fingerprint_bytes(t->buf, (size_t)n, false);
+	f->read_off += (uint64_t)n;
+	f->at_eof = false;
+	tstats(t)->bytes += (uint64_t)n;
+	batch_reset(&t->batch);
+	framer_feed(&f->fr, t->buf, (size_t)n, on_line, f);
+	return file_deliver(f) == 0;
+}
+
+/* Reads up to budget bytes; true when more is waiting. */
+static bool
+file_read(struct tail_file *f, size_t budget)
+{
+	uint64_t	 start = f->read_off;
+
+	f->dirty = false;
+	while (f->read_off - start < budget)
+		if (!file_read_chunk(f))
+			return false;
+	return true;
+}
+
+/* A rotated file is done: emit its last lines, hand its position on. */
+static void
+file_finish(struct tail_file *f)
+{
+	struct tail		*t = f->t;
+	struct tail_file	*s;
+	struct err		 e;
+
+	batch_reset(&t->batch);
+	framer_finish(&f->fr, on_line, f);
+	file_deliver(f);
+	if (f->holder != NULL) {
+		f->holder->holds--;
+		file_save_position(f->holder);
+	}
+	if (f->pe != NULL) {
+		for (s = f->successor; s != NULL && s->gone; s = s->successor)
+			;
+		if (s != NULL) {
+			s->pe = f->pe;
+			file_save_position(s);
+		} else if (t->have_pf && posfile_unwatch(&t->pf, f->pe, &e))
+			log_error("%s", e.msg);
+		f->pe = NULL;
+	}
+	log_debug("tail: %s (inode %llu) read to its end at %llu", f->path,
+	    (unsigned long long)f->ino, (unsigned long long)f->read_off);
+	file_close(f);
+}
+
+static void
+work_cb(void *arg)
+{
+	struct tail	*t = arg;
+
+	t->work_pending = false;
+	tail_files_work(t);
+}
+
+static void
+schedule_work(struct tail *t)
+{
+	if (t->work_pending || t->loop == NULL)
+		return;
+	t->work_pending = true;
+	loop_add_timer(t->loop, 0, false, work_cb, t);
+}
+
+void
+tail_files_work(struct tail *t)
+{
+	struct tail_file	*f;
+	bool			 more = false;
+
+	if (t->stopping)
+		return;
+	for (f = t->files; f != NULL; f = f->next) {
+		if (f->gone || f->failed || !f->dirty)
+			continue;
+		if (file_read(f, READ_BUDGET)) {
+			f->dirty = true;
+			more = true;
+		}
+	}
+	if (more)
+		schedule_work(t);
+}
+
+void
+tail_files_poke(struct tail *t, int wd, uint32_t mask)
+{
+	struct tail_file	*f;
+
+	for (f = t->files; f != NULL; f = f->next) {
+		if (f->gone || (wd != -1 && f->wd != wd))
+			continue;
+		f->dirty = true;
+		if (mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB))
+			t->check_soon = true;
+	}
+}
+
+/* --- opening ------------------------------------------------------------- */
+
+static int
+open_file(const char *path, uint64_t *ino, uint64_t *size, struct err *e)
+{
+	struct stat	 st;
+	int		 fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return err_set(e, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		err_set(e, "cannot stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*ino = (uint64_t)st.st_ino;
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+/*
+ * A file to read from `off` to its end, then let go: a rotated sibling
+ * found after a restart, or a copytruncate copy. `tagpath` is the path
+ * whose tag and route it takes.
+ */
+static struct tail_file *
+file_start_drain(struct tail *t, const char *tagpath, const char *path,
+    bool gz, uint64_t off)
+{
+	struct tail_file	*f;
+	struct reader		*rd = NULL;
+	struct err		 e;
+	uint64_t		 ino = 0, size;
+	int			 fd = -1;
+
+	if (gz) {
+		rd = xcalloc(1, sizeof *rd);
+		if (reader_open(rd, path, &e) != 0 ||
+		    reader_skip(rd, off, &e) != 0) {
+			log_error("%s", e.msg);
+			reader_close(rd);
+			free(rd);
+			return NULL;
+		}
+		rd->path = xstrdup(path);
+	} else if ((fd = open_file(path, &ino, &size, &e)) < 0) {
+		log_error("%s", e.msg);
+		return NULL;
+	}
+	f = file_new(t, tagpath, fd, ino);
+	f->rd = rd;
+	file_seek(f, off);
+	f->draining = true;
+	f->drain_since = 0;	/* written no more: no rotate_wait */
+	f->dirty = true;
+	if (fd != -1)
+		f->fingerprint = file_fingerprint(fd);
+	log_info("tail: finishing %s from offset %llu (rotated while the "
+	    "shipper was not reading it)", path, (unsigned long long)off);
+	return f;
+}
+
+/* Finds the rotated file of a pos entry and drains it as the chain's head. */
+static struct tail_file *
+recover_rotated(struct tail *t, struct pos_entry *pe, const char *path)
+{
+	struct tail_file	*f;
+	bool			 gz;
+	char			*sib;
+
+	sib = tail_find_sibling(path, pe->inode, pe->fingerprint, pe->offset,
+	    &gz);
+	if (sib == NULL) {
+		log_warn("tail: %s: the file read up to offset %llu (inode "
+		    "%llu) is gone; lines written to it after that are lost",
+		    path, (unsigned long long)pe->offset,
+		    (unsigned long long)pe->inode);
+		return NULL;
+	}
+	f = file_start_drain(t, path, sib, gz, pe->offset);
+	free(sib);
+	if (f == NULL)
+		return NULL;
+	if (gz)
+		f->ino = pe->inode;	/* the position stays the original's */
+	f->fingerprint = pe->fingerprint ? pe->fingerprint : f->fingerprint;
+	f->pe = pe;
+	pe->watched = true;
+	tstats(t)->rotations++;
+	return f;
+}
+
+/* The file shrank or its first line changed: it was copied and truncated. */
+static void
+file_truncated(struct tail_file *f)
+{
+	struct tail		*t = f->t;
+	struct tail_file	*copy;
+	bool			 gz;
+	char			*sib = NULL;
+
+	tstats(t)->truncations++;
+	if (f->fingerprint != 0)
+		sib = tail_find_sibling(f->path, 0, f->fingerprint,
+		    f->delivered, &gz);
+	if (sib != NULL && (copy = file_start_drain(t, f->path, sib, gz,
+	    f->delivered)) != NULL) {
+		copy->holder = f;
+		copy->fingerprint = f->fingerprint;
+		f->holds++;
+	} else if (f->delivered > 0)
+		log_warn("tail: %s was truncated (copytruncate?) and no copy "
+		    "of it was found: lines after offset %llu may be lost",
+		    f->path, (unsigned long long)f->delivered);
+	free(sib);
+	file_seek(f, 0);
+	f->fingerprint = file_fingerprint(f->fd);
+	f->dirty = true;
+}
+
+static uint64_t
+start_offset(struct tail *t, struct tail_file *f, struct pos_entry *pe,
+    uint64_t size, bool startup)
+{
+	if (pe == NULL)
+		return startup && !t->cfg->read_from_head ? size : 0;
+	if (pe->inode != f->ino)
+		return 0;	/* a new file at a known path: from its start */
+	return pe->offset;
+}
+
+bool
+tail_file_find_path(struct tail *t, const char *path)
+{
+	struct tail_file	*f;
+
+	for (f = t->files; f != NULL; f = f->next)
+		if (!f->gone && !f->draining && f->holder == NULL &&
+		    strcmp(f->path, path) == 0)
+			return true;
+	return false;
+}
+
+static void
+chain_append(struct tail_file *head, struct tail_file *f)
+{
+	while (head->successor != NULL)
+		head = head->successor;
+	head->successor = f;
+}
+
+void
+tail_file_start(struct tail *t, const char *path, bool startup)
+{
+	struct tail_file	*f, *owner = NULL, *pred = NULL;
+	struct pos_entry	*pe = NULL;
+	struct err		 e;
+	uint64_t		 ino, size, off;
+	int			 fd;
+
+	if ((fd = open_file(path, &ino, &size, &e)) < 0) {
+		if (!t->cfg->ignore_repeated_permission_error || startup)
+			log_warn("tail: %s", e.msg);
+		tstats(t)->read_errors++;
+		return;
+	}
+	if (t->have_pf && (pe = posfile_find(&t->pf, path, ino)) != NULL &&
+	    pe->offset == POS_UNWATCHED)
+		pe = NULL;
+	if (pe != NULL && (owner = pe_owner(t, pe)) == NULL && pe->inode != ino)
+		pred = recover_rotated(t, pe, path);
+	f = file_new(t, path, fd, ino);
+	off = start_offset(t, f, owner || pred ? NULL : pe, size, startup);
+	if (owner != NULL || pred != NULL)
+		off = 0;
+	file_seek(f, off);
+	f->fingerprint = file_fingerprint(fd);
+	if (owner != NULL)
+		chain_append(owner, f);
+	else if (pred != NULL)
+		pred->successor = f;
+	else if (pe != NULL) {
+		f->pe = pe;
+		pe->watched = true;
+		if (off > size || (pe->fingerprint != 0 && f->fingerprint !=
+		    pe->fingerprint)) {
+			f->delivered = off;	/* from where the copy goes on */
+			f->fingerprint = pe->fingerprint;
+			file_truncated(f);
+		}
+	} else if (t->have_pf && (f->pe = posfile_add(&t->pf, path, ino, off,
+	    &e)) == NULL)
+		log_error("%s", e.msg);
+	file_save_position(f);
+	file_watch(f);
+	f->dirty = true;
+	schedule_work(t);
+}
+
+void
+tail_recover(struct tail *t)
+{
+	size_t	 i;
+
+	if (!t->have_pf)
+		return;
+	for (i = 0; i < posfile_count(&t->pf); i++) {
+		struct pos_entry *pe = posfile_entry(&t->pf, i);
+		struct err	  e;
+
+		if (pe->watched || pe->offset == POS_UNWATCHED)
+			continue;
+		if (recover_rotated(t, pe, pe->path) == NULL &&
+		    posfile_unwatch(&t->pf, pe, &e) != 0)
+			log_error("%s", e.msg);
+	}
+	schedule_work(t);
+}
+
+/* --- the once-a-second look at every file -------------------------------- */
+
+static void
+file_rotated(struct tail_file *f, bool deleted)
+{
+	struct tail	*t = f->t;
+
+	f->draining = true;
+	f->drain_since = loop_now_ms();
+	f->dirty = true;
+	tstats(t)->rotations++;
+	log_debug("tail: %s %s; reading the old file (inode %llu) to its end",
+	    f->path, deleted ? "was deleted" : "rotated",
+	    (unsigned long long)f->ino);
+	if (!deleted && !tail_excluded(t, f->path))
+		tail_file_start(t, f->path, false);
+}
+
+static void
+check_live(struct tail_file *f)
+{
+	struct stat	 st, fst;
+	uint64_t	 fp;
+
+	if (stat(f->path, &st) != 0) {
+		if (errno == ENOENT)
+			file_rotated(f, true);
+		return;
+	}
+	if ((uint64_t)st.st_ino != f->ino) {
+		file_rotated(f, false);
+		return;
+	}
+	if (fstat(f->fd, &fst) != 0)
+		return;
+	if ((uint64_t)fst.st_size < f->read_off) {
+		file_truncated(f);
+		return;
+	}
+	if (f->fingerprint != 0 && f->read_off > 0 &&
+	    (fp = file_fingerprint(f->fd)) != 0 && fp != f->fingerprint) {
+		file_truncated(f);
+		return;
+	}
+	if ((uint64_t)fst.st_size > f->read_off)
+		f->dirty = true;
+}
+
+static void
+check_draining(struct tail_file *f, uint64_t now)
+{
+	struct stat	 st;
+	uint64_t	 wait = (uint64_t)(f->t->cfg->rotate_wait * 1000);
+
+	if (f->rd == NULL && fstat(f->fd, &st) == 0 &&
+	    (uint64_t)st.st_size > f->read_off)
+		f->dirty = true;
+	if (f->rd != NULL && !f->at_eof)
+		f->dirty = true;
+	if (f->at_eof && !f->dirty && !f->failed && now >= f->drain_since +
+	    wait)
+		file_finish(f);
+}
+
+static void
+reap(struct tail *t)
+{
+	struct tail_file	**pp, *f, *o;
+
+	for (pp = &t->files; (f = *pp) != NULL;) {
+		if (!f->gone) {
+			pp = &f->next;
+			continue;
+		}
+		for (o = t->files; o != NULL; o = o->next) {
+			if (o->successor == f)
+				o->successor = f->successor;
+			if (o->holder == f)
+				o->holder = NULL;
+		}
+		*pp = f->next;
+		file_free(f);
+	}
+}
+
+void
+tail_files_check(struct tail *t)
+{
+	struct tail_file	*f;
+	uint64_t		 now = loop_now_ms();
+
+	t->check_soon = false;
+	for (f = t->files; f != NULL; f = f->next) {
+		if (f->gone)
+			continue;
+		if (f->failed && now >= f->retry_at) {
+			f->failed = false;
+			f->dirty = true;
+		}
+		if (f->draining)
+			check_draining(f, now);
+		else if (f->fd != -1)
+			check_live(f);
+	}
+	reap(t);
+}
+
+void
+tail_files_drain_rotated(struct tail *t)
+{
+	struct tail_file	*f;
+
+	for (f = t->files; f != NULL; f = f->next) {
+		if (f->gone || !f->draining)
+			continue;
+		while (file_read_chunk(f))
+			;
+		if (!f->failed)
+			file_finish(f);
+	}
+	for (f = t->files; f != NULL; f = f->next)
+		if (!f->gone)
+			file_save_position(f);
+	reap(t);
+}
+
+void
+tail_positions_sync(struct tail *t)
+{
+	struct err	 e;
+
+	if (t->have_pf && (t->pf.writes != t->synced_writes ||
+	    t->pf.fp_dirty)) {
+		if (posfile_sync(&t->pf, &e) != 0)
+			log_error("%s", e.msg);
+		t->synced_writes = t->pf.writes;
+	}
+}
+
+void
+tail_files_free(struct tail *t)
+{
+	struct tail_file	*f, *next;
+
+	for (f = t->files; f != NULL; f = next) {
+		next = f->next;
+		if (!f->gone)
+			file_close(f);
+		file_free(f);
+	}
+	t->files = NULL;
+}

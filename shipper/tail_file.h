@@ -1,0 +1,97 @@
+/*
+ * tail_file.h — the files a tail source follows (internal to tail).
+ */
+#ifndef SHIPPER_TAIL_FILE_H
+#define SHIPPER_TAIL_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "framer.h"
+#include "posfile.h"
+#include "reader.h"
+#include "record.h"
+#include "source_parse.h"
+#include "tail.h"
+
+#define TAIL_READ_CHUNK	(256 * 1024)
+
+struct loop;
+struct loop_timer;
+struct route;
+
+struct tail_file {
+	struct tail	*t;
+	char		*path;		/* as the glob matched it */
+	int		 fd;
+	struct reader	*rd;		/* a compressed sibling, sequential */
+	uint64_t	 ino;
+	uint64_t	 read_off;	/* next byte to read */
+	uint64_t	 delivered;	/* lines before it are delivered */
+	uint64_t	 fingerprint;	/* hash of the first line; the
+					   records' source identity */
+	struct framer	 fr;
+	char		*tag;
+	struct route	*rt;
+	struct pos_entry *pe;		/* held by the oldest of a chain */
+	int		 wd;
+	bool		 draining;	/* rotated away: read to its end */
+	bool		 at_eof;
+	bool		 dirty;		/* may have data to read */
+	bool		 failed;	/* delivery failed: retry later */
+	bool		 gone;		/* closed, to be freed */
+	uint64_t	 drain_since;	/* ms, when it was seen rotated */
+	uint64_t	 retry_at;	/* ms */
+	unsigned	 holds;		/* copies draining before it */
+	struct tail_file *holder;	/* a copy: the file it holds */
+	struct tail_file *successor;	/* what replaced it at its path */
+	struct tail_file *next;
+};
+
+struct dir_watch {
+	int		 wd;
+	char		*dir;
+};
+
+struct tail {
+	struct source	*src;
+	struct tail_cfg	*cfg;
+	struct source_parse parse;
+	char		**paths;
+	struct loop	*loop;
+	int		 ifd;
+	struct dir_watch *dirs;
+	size_t		 ndirs;
+	struct tail_file *files;
+	struct posfile	 pf;
+	bool		 have_pf;
+	struct batch	 batch;
+	char		*buf;
+	struct loop_timer *stat_timer;
+	struct loop_timer *refresh_timer;
+	bool		 started;
+	bool		 stopping;
+	bool		 work_pending;
+	bool		 check_soon;
+	uint64_t	 synced_writes;
+};
+
+void	tail_scan(struct tail *t, bool startup);
+bool	tail_excluded(const struct tail *t, const char *path);
+
+bool	tail_file_find_path(struct tail *t, const char *path);
+void	tail_file_start(struct tail *t, const char *path, bool startup);
+void	tail_files_poke(struct tail *t, int wd, uint32_t mask);
+void	tail_files_work(struct tail *t);
+void	tail_files_check(struct tail *t);
+void	tail_files_drain_rotated(struct tail *t);
+void	tail_files_free(struct tail *t);
+void	tail_positions_sync(struct tail *t);
+/* Pos entries whose files rotated away or vanished while we were down. */
+void	tail_recover(struct tail *t);
+
+/* In tail_rotate.c: the rotated sibling that holds an old inode. */
+char	*tail_find_sibling(const char *path, uint64_t ino, uint64_t fp,
+	    uint64_t min_size, bool *gz);
+
+#endif
