@@ -35,6 +35,9 @@ struct file_cfg {
 struct file_priv {
 	struct format_cfg fmt;
 	struct buffer_cfg buffer;
+	bool		 has_buffer;
+	const char	*file;
+	int		 line;
 	int		 fd;
 	mode_t		 fmode;
 	mode_t		 dmode;
@@ -84,10 +87,10 @@ file_init(struct output *o, struct conf_elem *el, struct err *e)
 {
 	struct file_cfg		*cfg = o->cfg;
 	struct file_priv	*fp = xcalloc(1, sizeof *fp);
-	bool			 found;
-
 	o->priv = fp;
 	fp->fd = -1;
+	fp->file = el->file;
+	fp->line = el->line;
 	if (strstr(cfg->path, "${") != NULL)
 		return err_at(e, el->file, el->line, "<match> @type file path "
 		    "'%s': placeholders are not supported; give the file's "
@@ -102,7 +105,7 @@ file_init(struct output *o, struct conf_elem *el, struct err *e)
 		return -1;
 	if (format_init(&fp->fmt, el, e) != 0)
 		return -1;
-	return buffer_conf_load(&fp->buffer, el, &found, e);
+	return buffer_conf_load(&fp->buffer, el, &fp->has_buffer, e);
 }
 
 static int
@@ -234,6 +237,18 @@ file_destroy(struct output *o)
 	free(fp);
 }
 
+static void
+file_check(const struct output *o, warn_fn warn, void *arg)
+{
+	const struct file_priv	*fp = o->priv;
+
+	if (fp->has_buffer)
+		warn(arg, fp->file, fp->line, "<buffer>: the file output "
+		    "writes every batch as it is read, so flush_interval and "
+		    "the other buffer parameters are checked but have no "
+		    "effect");
+}
+
 const struct output_ops output_file = {
 	.name = "file",
 	.help = "append records to a file, one JSON object per line, "
@@ -245,4 +260,5 @@ const struct output_ops output_file = {
 	.write = file_write,
 	.flush = file_flush,
 	.destroy = file_destroy,
+	.check = file_check,
 };

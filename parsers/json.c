@@ -8,6 +8,7 @@
  * yajl handle (a cancelled or failed handle cannot be reused), so yajl
  * allocates from a bump region that is simply rewound after the line.
  */
+#define _GNU_SOURCE		/* memmem */
 #include <string.h>
 
 #include <yajl/yajl_parse.h>
@@ -37,6 +38,8 @@ struct json_parser {
 	size_t		 len;
 	const struct gate *gate;
 	struct gate_state *gst;
+	yajl_handle	 h;
+	bool		 late_gate;	/* a failed key may come again */
 	unsigned	 depth;
 	const char	*key;		/* current top-level key */
 	size_t		 klen;
@@ -141,18 +144,51 @@ fail(struct json_parser *jp, enum bad_kind kind)
 	return 0;
 }
 
+/*
+ * Could a later member of the line have this key? Its last value is the
+ * one the filters test, so the gate may only stop the parse when not.
+ * The key's own bytes, or an escape that might spell it, say maybe.
+ */
+static bool
+key_may_repeat(const char *rest, size_t n, const char *key, size_t klen)
+{
+	const char	*p = rest, *end = rest + n;
+	size_t		 i;
+
+	if (memmem(rest, n, key, klen) != NULL)
+		return true;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL &&
+	    p + 1 < end) {
+		if (p[1] == 'u')
+			return true;
+		p += 2;
+	}
+	for (i = 0; i < klen; i++)
+		if (key[i] == '"' || key[i] == '\\' || key[i] == '/' ||
+		    (unsigned char)key[i] < 0x20)
+			return memchr(rest, '\\', n) != NULL;
+	return false;
+}
+
 /* A complete top-level member: append it and ask the gate. */
 static int
 member(struct json_parser *jp, const char *val, size_t vlen,
     enum value_type type)
 {
+	size_t	 at;
+
 	batch_add(jp->b, jp->key, jp->klen, val, vlen, type);
-	if (jp->gate != NULL && gate_feed(jp->gate, jp->gst, jp->key,
-	    jp->klen, val, vlen) == GATE_DROP) {
-		jp->status = PARSE_DROP;
-		return 0;
+	if (jp->gate == NULL || gate_feed(jp->gate, jp->gst, jp->key,
+	    jp->klen, val, vlen) != GATE_DROP || jp->late_gate)
+		return 1;
+	at = yajl_get_bytes_consumed(jp->h);
+	if (at < jp->len && key_may_repeat(jp->line + at, jp->len - at,
+	    jp->key, jp->klen)) {
+		jp->late_gate = true;	/* gate_passes decides at the end */
+		return 1;
 	}
-	return 1;
+	jp->status = PARSE_DROP;
+	return 0;
 }
 
 /* Separator before a value or key inside a nested value. */
@@ -310,11 +346,35 @@ json_begin(struct json_parser *jp, const char *line, size_t len,
 	jp->len = len;
 	jp->gate = gate_active(gate) ? gate : NULL;
 	jp->gst = gst;
+	jp->late_gate = false;
 	jp->depth = 0;
 	jp->want_key = false;
 	jp->status = PARSE_OK;
 	jp->kind = BAD_NONE;
 	jp->used = 0;
+}
+
+/*
+ * Bad bytes are what is wrong with a line, whatever yajl made of them
+ * (it calls invalid UTF-8 and a NUL syntax errors, and lets encoded
+ * surrogates and overlong forms through): parse.h's order.
+ */
+static void
+json_check_bytes(struct json_parser *jp, const char *line, size_t len,
+    struct parse_error *err)
+{
+	const char	*nul = NULL;
+	size_t		 valid;
+
+	if (jp->status == PARSE_FAIL && (nul = memchr(line, '\0', len)) !=
+	    NULL) {
+		fail(jp, BAD_EMBEDDED_NUL);
+		err->offset = (size_t)(nul - line);
+	} else if ((valid = utf8_valid_prefix(line, len)) != len) {
+		fail(jp, BAD_INVALID_UTF8);
+		err->offset = valid;
+	} else if (jp->kind == BAD_TRUNCATED)
+		err->offset = len;	/* it read all there was */
 }
 
 enum parse_status
@@ -329,13 +389,17 @@ json_parse_record(struct json_parser *jp, const char *line, size_t len,
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	if (i == len || line[i] != '{') {
-		err->kind = len == 0 ? BAD_EMPTY : BAD_FOREIGN_TEXT;
+		jp->status = PARSE_FAIL;
+		jp->kind = len == 0 ? BAD_EMPTY : BAD_FOREIGN_TEXT;
 		err->offset = i;
+		if (len > 0)
+			json_check_bytes(jp, line, len, err);
+		err->kind = jp->kind;
 		err->what = "not a JSON object";
 		return PARSE_FAIL;
 	}
 	json_begin(jp, line, len, b, gate, gst);
-	h = yajl_alloc(&json_callbacks, &jp->afuncs, jp);
+	h = jp->h = yajl_alloc(&json_callbacks, &jp->afuncs, jp);
 	st = yajl_parse(h, (const unsigned char *)line, len);
 	if (st == yajl_status_ok) {
 		st = yajl_complete_parse(h);
@@ -345,12 +409,12 @@ json_parse_record(struct json_parser *jp, const char *line, size_t len,
 		fail(jp, BAD_SYNTAX);
 	err->offset = yajl_get_bytes_consumed(h);
 	yajl_free(h);
+	jp->h = NULL;
 	if (jp->status == PARSE_OK && jp->gate != NULL &&
 	    !gate_passes(jp->gate, gst))
 		jp->status = PARSE_DROP;
-	/* yajl lets encoded surrogates and overlong forms through. */
-	if (jp->status == PARSE_OK && !utf8_valid(line, len))
-		fail(jp, BAD_INVALID_UTF8);
+	if (jp->status != PARSE_DROP)
+		json_check_bytes(jp, line, len, err);
 	err->kind = jp->kind;
 	err->what = jp->kind == BAD_NONE ? NULL : bad_kind_name(jp->kind);
 	return jp->status;

@@ -15,6 +15,7 @@
  * with key=value or lacks the required keys; once it has started like
  * logfmt, an unterminated quote is truncation and anything else syntax.
  */
+#define _GNU_SOURCE		/* memmem */
 #include <string.h>
 
 #include "logfmt.h"
@@ -310,7 +311,7 @@ logfmt_parse(const char *line, size_t len, const struct logfmt_opts *opts,
 	struct lf_value	 v;
 	size_t		 i = 0, ks;
 	uint64_t	 seen = 0;
-	bool		 first = true;
+	bool		 first = true, late_gate = false;
 
 	if (err != NULL) {
 		err->kind = BAD_NONE;
@@ -337,8 +338,15 @@ logfmt_parse(const char *line, size_t len, const struct logfmt_opts *opts,
 		batch_add(b, line + ks, i - ks, v.val, v.vlen, VAL_STRING);
 		if (opts != NULL)
 			logfmt_required(opts, line + ks, i - ks, &seen);
+		/*
+		 * The last value of a key is the one the filters test: stop
+		 * only if the key cannot come again (the caller then asks
+		 * gate_passes).
+		 */
 		if (gate != NULL && gst != NULL && gate_feed(gate, gst,
-		    line + ks, i - ks, v.val, v.vlen) == GATE_DROP)
+		    line + ks, i - ks, v.val, v.vlen) == GATE_DROP &&
+		    !late_gate && !(late_gate = memmem(line + v.next,
+		    len - v.next, line + ks, i - ks) != NULL))
 			return PARSE_DROP;
 		i = v.next;
 		first = false;

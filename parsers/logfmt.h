@@ -26,8 +26,9 @@ struct logfmt_opts {
  * failure are left for the caller to roll back. A NUL byte or invalid
  * UTF-8 fails the line (logrus quotes and escapes both, so they mean
  * damage). With a gate, each field is fed to it and PARSE_DROP returned
- * as soon as it says so (so a line that would have failed further on
- * is dropped, not counted as bad).
+ * as soon as it says so, unless the key occurs again later in the line
+ * (its last value counts: the caller then asks gate_passes). So a line
+ * that would have failed further on is dropped, not counted as bad.
  *
  * Keys may repeat and are all appended. Pairs are separated by spaces;
  * a trailing \n or \r\n is ignored. Quoted values without a backslash

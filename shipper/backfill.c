@@ -63,35 +63,6 @@ mono(void)
 
 /* --- names --------------------------------------------------------------- */
 
-/* Is s (len n) a rotation suffix: digits, or a kubelet timestamp? */
-static bool
-rotation_suffix(const char *s, size_t n)
-{
-	size_t	 i, digits = 0;
-
-	for (i = 0; i < n; i++) {
-		if (isdigit((unsigned char)s[i]))
-			digits++;
-		else if (s[i] != '-')
-			return false;
-	}
-	return digits > 0;
-}
-
-char *
-backfill_base_name(const char *name)
-{
-	char	*b = xstrdup(name), *dot;
-	size_t	 n = strlen(b);
-
-	if (n > 3 && strcmp(b + n - 3, ".gz") == 0)
-		b[n -= 3] = '\0';
-	if ((dot = strrchr(b, '.')) != NULL && dot != b &&
-	    rotation_suffix(dot + 1, strlen(dot + 1)))
-		*dot = '\0';
-	return b;
-}
-
 unsigned
 backfill_shard_of(const char *path, unsigned n)
 {
@@ -125,7 +96,7 @@ add_file(struct bf_run *br, const char *path, bool named)
 	br->files = xrealloc(br->files, (br->nfiles + 1) * sizeof *br->files);
 	f = &br->files[br->nfiles++];
 	f->path = xstrdup(path);
-	f->base = backfill_base_name(slash ? slash + 1 : path);
+	f->base = rotated_base_name(slash ? slash + 1 : path);
 	f->mtime = st.st_mtime;
 	f->size = (uint64_t)st.st_size;
 	f->named = named;

@@ -29,8 +29,6 @@ struct backfill_opts {
 /* Returns the exit status: 0 when everything was read and delivered. */
 int	backfill_run(struct pipeline *pl, const struct backfill_opts *o);
 
-/* "x.log.2.gz" -> "x.log", "0.log.20240501-080000" -> "0.log". */
-char	*backfill_base_name(const char *name);
 /* Which of n shards a file belongs to (by its base name). */
 unsigned backfill_shard_of(const char *path, unsigned n);
 

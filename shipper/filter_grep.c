@@ -143,9 +143,12 @@ rule_add(struct rule_set *set, struct conf_elem *el, struct err *e)
 	r->line = el->line;
 	r->re = regex_compile_fluentd(rc.pattern, 0, e);
 	free(rc.pattern);
-	if (r->re == NULL)
-		return err_wrap(e, "%s:%d: <%s> pattern", el->file, el->line,
+	if (r->re == NULL) {
+		const struct conf_param *p = conf_param_get(el, "pattern");
+
+		return err_wrap(e, "%s:%d: <%s> pattern", p->file, p->line,
 		    el->name);
+	}
 	if (accessor_parse(r, e) != 0)
 		return err_wrap(e, "%s:%d: <%s> key", el->file, el->line,
 		    el->name);

@@ -35,6 +35,15 @@ static const struct param_def source_parse_params[] = {
 };
 #undef S
 
+static void
+note_time_key(struct source_parse *sp, const struct conf_elem *el)
+{
+	const struct conf_param	*p = conf_param_get(el, "time_key");
+
+	sp->tk_file = p ? p->file : el->file;
+	sp->tk_line = p ? p->line : el->line;
+}
+
 static int
 source_parse_setup(struct source_parse *sp, struct err *e)
 {
@@ -68,6 +77,7 @@ source_parse_legacy(struct source_parse *sp, struct conf_elem *source,
 		    "'%s': valid formats are json, cri, container, none",
 		    format);
 	sp->cfg.type = (int)i;
+	note_time_key(sp, source);
 	for (i = 0; i < source->nparams; i++) {
 		struct conf_param	*p = &source->params[i];
 		char			**slot = NULL;
@@ -92,8 +102,8 @@ source_parse_init(struct source_parse *sp, struct conf_elem *source,
 	size_t			 i;
 
 	memset(sp, 0, sizeof *sp);
-	sp->file = source->file;
-	sp->line = source->line;
+	sp->file = sp->tk_file = source->file;
+	sp->line = sp->tk_line = source->line;
 	for (i = 0; i < source->nelems; i++)
 		if (strcmp(source->elems[i].name, "parse") == 0)
 			el = &source->elems[i];
@@ -107,6 +117,7 @@ source_parse_init(struct source_parse *sp, struct conf_elem *source,
 		    -1 : source_parse_setup(sp, e);
 	sp->file = el->file;
 	sp->line = el->line;
+	note_time_key(sp, el);
 	if (params_apply(source_parse_params, el, &sp->cfg, "<source> <parse>",
 	    e) != 0 || params_check_sections(el, NULL, "<source> <parse>",
 	    e) != 0 || time_cfg_check(&sp->cfg.time, el, e) != 0)

@@ -34,6 +34,8 @@ struct source_parse {
 	bool		 runtime_time;	/* time_key is the envelope's time */
 	const char	*file;
 	int		 line;
+	const char	*tk_file;	/* where time_key was set, if it was */
+	int		 tk_line;
 };
 
 /*

@@ -477,7 +477,7 @@ tail_check(const struct source *s, warn_fn warn, void *arg)
 	const char		*tk = t->parse.cfg.time.time_key;
 
 	if (tk != NULL && strcmp(tk, "time") != 0)
-		warn(arg, t->parse.file, t->parse.line, "time_key %s: neither "
+		warn(arg, t->parse.tk_file, t->parse.tk_line, "time_key %s: neither "
 		    "the container runtime nor SPIRE writes a '%s' field (both "
 		    "use 'time'), so the event time comes from the runtime's "
 		    "'time'", tk, tk);

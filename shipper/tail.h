@@ -50,6 +50,9 @@ struct tail_cfg {
 /* The tag of a file: `*` in tag becomes the path with / turned to dots. */
 char	*tail_expand_tag(const char *tag, const char *path);
 
+/* "x.log.2.gz" -> "x.log", "0.log.20240501-080000" -> "0.log". */
+char	*rotated_base_name(const char *name);
+
 /* For --backfill: what a tail source would do with a file. */
 bool	tail_matches(const struct source *s, const char *path);
 const struct tail_cfg *tail_config(const struct source *s);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -94,6 +95,7 @@ file_close(struct tail_file *f)
 	file_unwatch(f);
 	if (f->rd != NULL) {
 		reader_close(f->rd);
+		free((char *)f->rd->path);
 		free(f->rd);
 		f->rd = NULL;
 	} else if (f->fd != -1)
@@ -170,22 +172,17 @@ framer_counts(struct tail_file *f)
 	f->fr.physical_lines = f->fr.partial_lines = f->fr.truncated = 0;
 }
 
+/* A compressed file cannot seek back: read it again up to `delivered`. */
 static int
 file_reopen_reader(struct tail_file *f, struct err *e)
 {
-	char	*p = xstrdup(f->rd->path);
+	char	*p = (char *)f->rd->path;
 	int	 rc;
 
 	reader_close(f->rd);
-	rc = reader_open(f->rd, p, e);
-	if (rc == 0)
+	if ((rc = reader_open(f->rd, p, e)) == 0)
 		rc = reader_skip(f->rd, f->delivered, e);
-	free((char *)f->rd->path);
-	f->rd->path = NULL;
-	if (rc == 0)
-		f->rd->path = p;
-	else
-		free(p);
+	f->rd->path = p;
 	return rc;
 }
 
@@ -202,9 +199,12 @@ file_deliver(struct tail_file *f)
 		f->failed = true;
 		f->retry_at = loop_now_ms() + 1000;
 		file_seek(f, f->delivered);
-		if (f->rd != NULL && file_reopen_reader(f, &e) != 0)
-			log_error("%s", e.msg);
 		batch_reset(b);
+		if (f->rd != NULL && file_reopen_reader(f, &e) != 0) {
+			log_error("%s; giving it up", e.msg);
+			tstats(f->t)->read_errors++;
+			file_close(f);
+		}
 		return -1;
 	}
 	batch_reset(b);
@@ -259,12 +259,38 @@ file_read_chunk(struct tail_file *f)
 	return file_deliver(f) == 0;
 }
 
+static void	file_truncated(struct tail_file *f);
+
+/*
+ * Is the open file still the one we were reading? Copytruncate shrinks
+ * it, or (if the writer was quick) refills it with a different first
+ * line: either way reading on at our offset would cut lines in half.
+ */
+static bool
+file_same_content(struct tail_file *f)
+{
+	struct stat	 st;
+	uint64_t	 fp;
+
+	if (f->rd != NULL || f->fd == -1 || f->draining || fstat(f->fd, &st))
+		return true;
+	if ((uint64_t)st.st_size < f->read_off ||
+	    (f->fingerprint != 0 && f->read_off > 0 &&
+	    (fp = file_fingerprint(f->fd)) != 0 && fp != f->fingerprint)) {
+		file_truncated(f);
+		return false;
+	}
+	return true;
+}
+
 /* Reads up to budget bytes; true when more is waiting. */
 static bool
 file_read(struct tail_file *f, size_t budget)
 {
-	uint64_t	 start = f->read_off;
+	uint64_t	 start;
 
+	file_same_content(f);
+	start = f->read_off;
 	f->dirty = false;
 	while (f->read_off - start < budget)
 		if (!file_read_chunk(f))
@@ -381,27 +407,29 @@ open_file(const char *path, uint64_t *ino, uint64_t *size, struct err *e)
  */
 static struct tail_file *
 file_start_drain(struct tail *t, const char *tagpath, const char *path,
-    bool gz, uint64_t off)
+    uint64_t off)
 {
 	struct tail_file	*f;
 	struct reader		*rd = NULL;
 	struct err		 e;
 	uint64_t		 ino = 0, size;
-	int			 fd = -1;
+	int			 fd;
 
-	if (gz) {
+	if ((fd = open_file(path, &ino, &size, &e)) < 0) {
+		log_error("%s", e.msg);
+		return NULL;
+	}
+	if (reader_is_gzip(fd)) {
 		rd = xcalloc(1, sizeof *rd);
-		if (reader_open(rd, path, &e) != 0 ||
+		if (reader_open_fd(rd, fd, xstrdup(path), &e) != 0 ||
 		    reader_skip(rd, off, &e) != 0) {
 			log_error("%s", e.msg);
+			free((char *)rd->path);
 			reader_close(rd);
 			free(rd);
 			return NULL;
 		}
-		rd->path = xstrdup(path);
-	} else if ((fd = open_file(path, &ino, &size, &e)) < 0) {
-		log_error("%s", e.msg);
-		return NULL;
+		fd = -1;
 	}
 	f = file_new(t, tagpath, fd, ino);
 	f->rd = rd;
@@ -411,21 +439,29 @@ file_start_drain(struct tail *t, const char *tagpath, const char *path,
 	f->dirty = true;
 	if (fd != -1)
 		f->fingerprint = file_fingerprint(fd);
-	log_info("tail: finishing %s from offset %llu (rotated while the "
-	    "shipper was not reading it)", path, (unsigned long long)off);
 	return f;
 }
 
-/* Finds the rotated file of a pos entry and drains it as the chain's head. */
+/*
+ * After a restart: the pos entry names an inode that is no longer at its
+ * path. Find that file among the rotated siblings, finish it from the
+ * saved offset, then read every file rotated after it, oldest first.
+ * Returns the last of that chain (whose successor is the live file).
+ */
 static struct tail_file *
-recover_rotated(struct tail *t, struct pos_entry *pe, const char *path)
+recover_rotated(struct tail *t, struct pos_entry *pe, const char *path,
+    uint64_t live_ino)
 {
-	struct tail_file	*f;
+	struct tail_file	*head, *last, *f;
+	char			*sib, **newer;
+	uint64_t		 want_ino;
 	bool			 gz;
-	char			*sib;
+	size_t			 i;
 
-	sib = tail_find_sibling(path, pe->inode, pe->fingerprint, pe->offset,
-	    &gz);
+	/* The inode is no proof when the live file reused it. */
+	want_ino = pe->inode == live_ino ? 0 : pe->inode;
+	sib = want_ino == 0 && pe->fingerprint == 0 ? NULL :
+	    tail_find_sibling(path, want_ino, pe->fingerprint, pe->offset, &gz);
 	if (sib == NULL) {
 		log_warn("tail: %s: the file read up to offset %llu (inode "
 		    "%llu) is gone; lines written to it after that are lost",
@@ -433,17 +469,31 @@ recover_rotated(struct tail *t, struct pos_entry *pe, const char *path)
 		    (unsigned long long)pe->inode);
 		return NULL;
 	}
-	f = file_start_drain(t, path, sib, gz, pe->offset);
-	free(sib);
-	if (f == NULL)
+	if ((head = file_start_drain(t, path, sib, pe->offset)) == NULL) {
+		free(sib);
 		return NULL;
-	if (gz)
-		f->ino = pe->inode;	/* the position stays the original's */
-	f->fingerprint = pe->fingerprint ? pe->fingerprint : f->fingerprint;
-	f->pe = pe;
+	}
+	log_info("tail: %s rotated while the shipper was down: finishing %s "
+	    "from offset %llu", path, sib, (unsigned long long)pe->offset);
+	if (head->rd != NULL)
+		head->ino = pe->inode;	/* the position stays the original's */
+	if (pe->fingerprint != 0)
+		head->fingerprint = pe->fingerprint;
+	head->pe = pe;
 	pe->watched = true;
 	tstats(t)->rotations++;
-	return f;
+	last = head;
+	newer = tail_newer_siblings(sib, live_ino);
+	for (i = 0; newer[i] != NULL; i++) {
+		if ((f = file_start_drain(t, path, newer[i], 0)) == NULL)
+			continue;
+		log_info("tail: and reading %s, rotated after it", newer[i]);
+		last->successor = f;
+		last = f;
+	}
+	conf_strv_free(newer);
+	free(sib);
+	return last;
 }
 
 /* The file shrank or its first line changed: it was copied and truncated. */
@@ -459,30 +509,24 @@ file_truncated(struct tail_file *f)
 	if (f->fingerprint != 0)
 		sib = tail_find_sibling(f->path, 0, f->fingerprint,
 		    f->delivered, &gz);
-	if (sib != NULL && (copy = file_start_drain(t, f->path, sib, gz,
+	if (sib != NULL && (copy = file_start_drain(t, f->path, sib,
 	    f->delivered)) != NULL) {
+		log_debug("tail: %s was copied to %s and truncated: reading "
+		    "the copy from offset %llu", f->path, sib,
+		    (unsigned long long)f->delivered);
 		copy->holder = f;
 		copy->fingerprint = f->fingerprint;
 		f->holds++;
 	} else if (f->delivered > 0)
 		log_warn("tail: %s was truncated (copytruncate?) and no copy "
-		    "of it was found: lines after offset %llu may be lost",
-		    f->path, (unsigned long long)f->delivered);
+		    "of it (first line %016llx) was found: lines after offset "
+		    "%llu may be lost", f->path,
+		    (unsigned long long)f->fingerprint,
+		    (unsigned long long)f->delivered);
 	free(sib);
 	file_seek(f, 0);
 	f->fingerprint = file_fingerprint(f->fd);
 	f->dirty = true;
-}
-
-static uint64_t
-start_offset(struct tail *t, struct tail_file *f, struct pos_entry *pe,
-    uint64_t size, bool startup)
-{
-	if (pe == NULL)
-		return startup && !t->cfg->read_from_head ? size : 0;
-	if (pe->inode != f->ino)
-		return 0;	/* a new file at a known path: from its start */
-	return pe->offset;
 }
 
 bool
@@ -505,13 +549,26 @@ chain_append(struct tail_file *head, struct tail_file *f)
 	head->successor = f;
 }
 
+/*
+ * After a restart, is the file at a known path still the one the pos
+ * entry was about? Not if its inode changed, it is shorter than the
+ * saved offset, or its first line differs (inodes are reused).
+ */
+static bool
+entry_replaced(const struct pos_entry *pe, uint64_t ino, uint64_t size,
+    uint64_t fp)
+{
+	return pe->inode != ino || size < pe->offset || (pe->fingerprint != 0 &&
+	    fp != 0 && fp != pe->fingerprint);
+}
+
 void
 tail_file_start(struct tail *t, const char *path, bool startup)
 {
 	struct tail_file	*f, *owner = NULL, *pred = NULL;
 	struct pos_entry	*pe = NULL;
 	struct err		 e;
-	uint64_t		 ino, size, off;
+	uint64_t		 ino, size, off, fp;
 	int			 fd;
 
 	if ((fd = open_file(path, &ino, &size, &e)) < 0) {
@@ -520,17 +577,22 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 		tstats(t)->read_errors++;
 		return;
 	}
+	fp = file_fingerprint(fd);
 	if (t->have_pf && (pe = posfile_find(&t->pf, path, ino)) != NULL &&
 	    pe->offset == POS_UNWATCHED)
 		pe = NULL;
-	if (pe != NULL && (owner = pe_owner(t, pe)) == NULL && pe->inode != ino)
-		pred = recover_rotated(t, pe, path);
-	f = file_new(t, path, fd, ino);
-	off = start_offset(t, f, owner || pred ? NULL : pe, size, startup);
+	if (pe != NULL && (owner = pe_owner(t, pe)) == NULL &&
+	    entry_replaced(pe, ino, size, fp))
+		pred = recover_rotated(t, pe, path, ino);
 	if (owner != NULL || pred != NULL)
-		off = 0;
+		off = 0;	/* a new file at a known path: from its start */
+	else if (pe != NULL && !entry_replaced(pe, ino, size, fp))
+		off = pe->offset;
+	else
+		off = startup && !t->cfg->read_from_head && pe == NULL ? size : 0;
+	f = file_new(t, path, fd, ino);
 	file_seek(f, off);
-	f->fingerprint = file_fingerprint(fd);
+	f->fingerprint = fp;
 	if (owner != NULL)
 		chain_append(owner, f);
 	else if (pred != NULL)
@@ -538,12 +600,6 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 	else if (pe != NULL) {
 		f->pe = pe;
 		pe->watched = true;
-		if (off > size || (pe->fingerprint != 0 && f->fingerprint !=
-		    pe->fingerprint)) {
-			f->delivered = off;	/* from where the copy goes on */
-			f->fingerprint = pe->fingerprint;
-			file_truncated(f);
-		}
 	} else if (t->have_pf && (f->pe = posfile_add(&t->pf, path, ino, off,
 	    &e)) == NULL)
 		log_error("%s", e.msg);
@@ -566,7 +622,7 @@ tail_recover(struct tail *t)
 
 		if (pe->watched || pe->offset == POS_UNWATCHED)
 			continue;
-		if (recover_rotated(t, pe, pe->path) == NULL &&
+		if (recover_rotated(t, pe, pe->path, 0) == NULL &&
 		    posfile_unwatch(&t->pf, pe, &e) != 0)
 			log_error("%s", e.msg);
 	}
@@ -594,8 +650,7 @@ file_rotated(struct tail_file *f, bool deleted)
 static void
 check_live(struct tail_file *f)
 {
-	struct stat	 st, fst;
-	uint64_t	 fp;
+	struct stat	 st;
 
 	if (stat(f->path, &st) != 0) {
 		if (errno == ENOENT)
@@ -606,18 +661,7 @@ check_live(struct tail_file *f)
 		file_rotated(f, false);
 		return;
 	}
-	if (fstat(f->fd, &fst) != 0)
-		return;
-	if ((uint64_t)fst.st_size < f->read_off) {
-		file_truncated(f);
-		return;
-	}
-	if (f->fingerprint != 0 && f->read_off > 0 &&
-	    (fp = file_fingerprint(f->fd)) != 0 && fp != f->fingerprint) {
-		file_truncated(f);
-		return;
-	}
-	if ((uint64_t)fst.st_size > f->read_off)
+	if (file_same_content(f) && (uint64_t)st.st_size > f->read_off)
 		f->dirty = true;
 }
 

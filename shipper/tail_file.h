@@ -93,5 +93,12 @@ void	tail_recover(struct tail *t);
 /* In tail_rotate.c: the rotated sibling that holds an old inode. */
 char	*tail_find_sibling(const char *path, uint64_t ino, uint64_t fp,
 	    uint64_t min_size, bool *gz);
+/*
+ * The files rotated after `after` (beside it, of its lineage, not the
+ * live file), oldest first: what was written between it and the live
+ * file while nobody was reading. A NULL-terminated vector.
+ */
+char	**tail_newer_siblings(const char *after, uint64_t live_ino);
+
 
 #endif

@@ -9,10 +9,12 @@
  * reused. For a kubelet symlink the siblings sit beside its target.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -151,4 +153,117 @@ tail_find_sibling(const char *path, uint64_t ino, uint64_t fp,
 	hit = split_search(full, &q, gz);
 	free(full);
 	return hit;
+}
+
+/* Is s (len n) a rotation suffix: digits, or a kubelet timestamp? */
+static bool
+rotation_suffix(const char *s, size_t n)
+{
+	size_t	 i, digits = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] != '-')
+			return false;
+	}
+	return digits > 0;
+}
+
+char *
+rotated_base_name(const char *name)
+{
+	char	*b = xstrdup(name), *dot;
+	size_t	 n = strlen(b);
+
+	if (n > 3 && strcmp(b + n - 3, ".gz") == 0)
+		b[n -= 3] = '\0';
+	if ((dot = strrchr(b, '.')) != NULL && dot != b &&
+	    rotation_suffix(dot + 1, strlen(dot + 1)))
+		*dot = '\0';
+	return b;
+}
+
+/*
+ * Where a rotated name stands in its lineage: logrotate's x.log.N grows
+ * older with N; a date or the kubelet's timestamp (8 digits or more)
+ * grows newer. Larger ranks are newer.
+ */
+static bool
+sibling_rank(const char *name, size_t blen, long double *rank)
+{
+	char		 digits[32];
+	size_t		 n = 0;
+	const char	*p = name + blen + 1;
+
+	for (; *p != '\0' && *p != '.'; p++) {
+		if (*p >= '0' && *p <= '9' && n < sizeof digits - 1)
+			digits[n++] = *p;
+		else if (*p != '-')
+			return false;
+	}
+	if (n == 0 || (*p != '\0' && strcmp(p, ".gz") != 0))
+		return false;
+	digits[n] = '\0';
+	*rank = n >= 8 ? strtold(digits, NULL) : -strtold(digits, NULL);
+	return true;
+}
+
+struct sibling {
+	char		*path;
+	long double	 rank;
+};
+
+static int
+sibling_cmp(const void *a, const void *b)
+{
+	const struct sibling	*x = a, *y = b;
+
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+char **
+tail_newer_siblings(const char *after, uint64_t live_ino)
+{
+	char		*d = xstrdup(after), *b = xstrdup(after), *base, *p;
+	const char	*dir = dirname(d);
+	struct sibling	*v = NULL;
+	struct stat	 st;
+	struct dirent	*de;
+	long double	 ref, rank;
+	size_t		 n = 0, i, blen;
+	char		**out;
+	DIR		*dh;
+
+	base = rotated_base_name(basename(b));
+	blen = strlen(base);
+	if (!sibling_rank(basename(b), blen, &ref) ||
+	    (dh = opendir(dir)) == NULL)
+		goto done;
+	while ((de = readdir(dh)) != NULL) {
+		if (strncmp(de->d_name, base, blen) != 0 ||
+		    de->d_name[blen] != '.' ||
+		    !sibling_rank(de->d_name, blen, &rank) || rank <= ref)
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(p, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_ino == live_ino) {
+			free(p);
+			continue;
+		}
+		v = xrealloc(v, (n + 1) * sizeof *v);
+		v[n].path = p;
+		v[n++].rank = rank;
+	}
+	closedir(dh);
+	qsort(v, n, sizeof *v, sibling_cmp);
+done:
+	out = xcalloc(n + 1, sizeof *out);
+	for (i = 0; i < n; i++)
+		out[i] = v[i].path;
+	free(v);
+	free(d);
+	free(b);
+	free(base);
+	return out;
 }

@@ -1,0 +1,56 @@
+#!/bin/sh
+# dryrun.sh — --dry-run accepts DESIGN.md's configuration (its
+# kubernetes_metadata filter left out, its <match> switched to @type
+# file), prints the pipeline, and warns about the traps it holds.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+
+design="$top_srcdir/tests/data/design-file.conf"
+"$SHIPPER" -c "$design" --dry-run > "$WORK/design.out" 2>&1
+tap_is $? 0 "DESIGN.md's configuration passes --dry-run"
+tap_grep 'configuration .* is valid' "$WORK/design.out" "it says it is valid"
+tap_grep '<source> #2 @type tail' "$WORK/design.out" "both sources are listed"
+tap_grep 'kubernetes.spire.server: parser .* -> grep -> file' \
+    "$WORK/design.out" "the server route is parser -> grep -> file"
+tap_grep "design-file.conf:33: warning: grep on level with pattern \^\(ERROR\|WARN\)\\$ can never match SPIRE's levels" \
+    "$WORK/design.out" "it warns that the level grep can never match, at its line"
+tap_grep "design-file.conf:10: warning: time_key timestamp: .*SPIRE writes" \
+    "$WORK/design.out" "it warns that SPIRE writes no 'timestamp', at its line"
+tap_grep "design-file.conf:4: warning: <parse> @type json reads only Docker" \
+    "$WORK/design.out" "it warns that format json misses CRI nodes"
+tap_grep '^warnings: 6$' "$WORK/design.out" "six warnings, no more"
+
+fixed="$top_srcdir/templates/spire-shipper.conf"
+"$SHIPPER" -c "$fixed" --dry-run > "$WORK/fixed.out" 2>&1
+tap_is $? 0 "the corrected configuration passes --dry-run"
+tap_grep '^warnings: 0$' "$WORK/fixed.out" "with no warnings"
+tap_grep 'parser \[1 test of the grep .* run while parsing\] -> spire -> grep -> file' \
+    "$WORK/fixed.out" "and its grep runs inside the parser"
+
+"$SHIPPER" --dry-run > "$WORK/default.out" 2>&1
+tap_is $? 0 "the built-in configuration passes --dry-run"
+tap_grep '^warnings: 0$' "$WORK/default.out" "with no warnings"
+tap_grep '@type stdout' "$WORK/default.out" "and prints to stdout"
+
+# A grep whose pattern does match SPIRE's spelling draws no warning.
+sed 's/\^(ERROR|WARN)\$/^(error|warning)$/' "$design" > "$WORK/lower.conf"
+"$SHIPPER" -c "$WORK/lower.conf" --dry-run > "$WORK/lower.out" 2>&1
+tap_is $? 0 "a lower-case level grep passes"
+if grep -q "can never match" "$WORK/lower.out"; then r=1; else r=0; fi
+tap_ok $r "and draws no level warning"
+
+# A configuration without a pos_file is warned about.
+cat > "$WORK/secret.conf" <<'C'
+<source>
+  @type tail
+  path /tmp/x/*.log
+  tag a
+</source>
+<match a>
+  @type null
+</match>
+C
+"$SHIPPER" -c "$WORK/secret.conf" --dry-run > "$WORK/secret.out" 2>&1
+tap_is $? 0 "a minimal configuration passes"
+tap_grep 'no pos_file' "$WORK/secret.out" "and is warned about its missing pos_file"
+
+tap_done
