@@ -298,6 +298,14 @@ file_read(struct tail_file *f, size_t budget)
 	return true;
 }
 
+static bool
+path_exists(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* A rotated file is done: emit its last lines, hand its position on. */
 static void
 file_finish(struct tail_file *f)
@@ -316,11 +324,20 @@ file_finish(struct tail_file *f)
 	if (f->pe != NULL) {
 		for (s = f->successor; s != NULL && s->gone; s = s->successor)
 			;
+		/* A symlink dangles while its target is renamed: the new
+		 * file may be there by now although no scan has seen it. */
+		if (s == NULL && !t->stopping && path_exists(f->path) &&
+		    !tail_file_find_path(t, f->path)) {
+			tail_file_start(t, f->path, false);
+			s = f->successor;
+		}
 		if (s != NULL) {
 			s->pe = f->pe;
 			file_save_position(s);
-		} else if (t->have_pf && posfile_unwatch(&t->pf, f->pe, &e))
+		} else if (!t->stopping && !path_exists(f->path) &&
+		    t->have_pf && posfile_unwatch(&t->pf, f->pe, &e))
 			log_error("%s", e.msg);
+		/* Stopping, the entry stays: a restart finds what follows. */
 		f->pe = NULL;
 	}
 	log_debug("tail: %s (inode %llu) read to its end at %llu", f->path,

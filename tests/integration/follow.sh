@@ -11,7 +11,7 @@ DURATION=8
 
 # start_shipper DIR — runs the shipper on DIR's configuration.
 start_shipper() {
-	"$SHIPPER" -c "$1/shipper.conf" >> "$1/shipper.out" 2>> "$1/shipper.log" &
+	"$SHIPPER" $SHIPPER_ARGS -c "$1/shipper.conf" >> "$1/shipper.out" 2>> "$1/shipper.log" &
 	SP=$!
 	TAP_PIDS="$TAP_PIDS $SP"
 }
