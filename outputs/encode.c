@@ -115,3 +115,9 @@ write_all(int fd, const char *p, size_t n, struct err *e)
 	}
 	return 0;
 }
+
+void
+format_reference(struct strbuf *out)
+{
+	params_reference(format_params, "### <format> (in a <match>)", out);
+}

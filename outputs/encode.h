@@ -36,6 +36,8 @@ void	format_free(struct format_cfg *fc);
 void	format_batch(const struct format_cfg *fc, struct strbuf *sb,
 	    const struct batch *b);
 
+void	format_reference(struct strbuf *out);
+
 /* Writes all of p to fd, waiting when it is non-blocking. */
 int	write_all(int fd, const char *p, size_t n, struct err *e);
 

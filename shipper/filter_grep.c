@@ -379,6 +379,13 @@ grep_check_route(const struct filter *f, struct filter *const *before,
 	}
 }
 
+static void
+grep_reference(struct strbuf *out)
+{
+	params_reference(rule_params, "#### <regexp> and <exclude> (grep; "
+	    "also inside <and> and <or>)", out);
+}
+
 const struct filter_ops filter_grep = {
 	.name = "grep",
 	.help = "keep or drop records by regexp (<regexp>, <exclude>, <and>, "
@@ -391,4 +398,5 @@ const struct filter_ops filter_grep = {
 	.destroy = grep_destroy,
 	.gate_tests = grep_gate_tests,
 	.check_route = grep_check_route,
+	.reference = grep_reference,
 };

@@ -259,7 +259,9 @@ inner_free(struct inner *in)
 {
 	json_parser_free(in->jp);
 	regex_free(in->re);
-	params_free(in->params, &in->cfg);
+	/* No table yet when its type was missing or unknown. */
+	if (in->params != NULL)
+		params_free(in->params, &in->cfg);
 }
 
 static int
@@ -537,6 +539,21 @@ prefix_keys(const char *prefix, struct batch *b, struct record *r,
 	}
 }
 
+/*
+ * The record goes on as it came (plus parse_error, when it failed), so
+ * the gate judges all of it: with reserve_data false its fields were not
+ * fed before the parse.
+ */
+static enum filter_verdict
+gate_unparsed(const struct gate *gate, struct gate_state *gst,
+    const struct batch *b, const struct record *r)
+{
+	if (!gate_active(gate))
+		return FILTER_KEEP;
+	gate_prefeed(gate, gst, b, r, true);
+	return gate_passes(gate, gst) ? FILTER_KEEP : FILTER_GATED;
+}
+
 static enum filter_verdict
 parse_failed(struct filter *f, struct batch *b, struct record *r,
     const struct gate *gate, struct gate_state *gst, enum bad_kind kind)
@@ -546,9 +563,7 @@ parse_failed(struct filter *f, struct batch *b, struct record *r,
 	f->stats->bad[kind]++;
 	r->flags |= REC_PARSE_ERROR;
 	batch_add(b, FIELD_STR("parse_error"), name, strlen(name), VAL_STRING);
-	if (gate_active(gate) && !gate_passes(gate, gst))
-		return FILTER_GATED;
-	return FILTER_KEEP;
+	return gate_unparsed(gate, gst, b, r);
 }
 
 static enum filter_verdict
@@ -571,8 +586,7 @@ parser_run(struct filter *f, struct batch *b, struct record *r,
 	src = record_get(b, r, cfg->key_name, pp->key_len);
 	if (src == NULL || src->type == VAL_OBJECT) {
 		pp->missing_key++;
-		return gate_active(gate) && !gate_passes(gate, &gst) ?
-		    FILTER_GATED : FILTER_KEEP;
+		return gate_unparsed(gate, &gst, b, r);
 	}
 	keyidx = (size_t)(src - b->fields);
 	line = src->val;
@@ -636,6 +650,21 @@ parser_check(const struct filter *f, warn_fn warn, void *arg)
 	}
 }
 
+static void
+parser_reference(struct strbuf *out)
+{
+	char	 title[128];
+	size_t	 i;
+
+	for (i = 0; i < NINNER_TYPES; i++) {
+		snprintf(title, sizeof title, "#### <parse> @type %s (parser "
+		    "filter; multi_format: `format %s` in a <pattern>)",
+		    inner_types[i].name, inner_types[i].name);
+		if (inner_types[i].type != INNER_MULTI)
+			params_reference(inner_types[i].params, title, out);
+	}
+}
+
 const struct filter_ops filter_parser = {
 	.name = "parser",
 	.help = "parse a field (e.g. log) as json, logfmt, regexp, none or "
@@ -648,4 +677,5 @@ const struct filter_ops filter_parser = {
 	.destroy = parser_destroy,
 	.gate_sink = parser_gate_sink,
 	.check = parser_check,
+	.reference = parser_reference,
 };

@@ -19,6 +19,7 @@
 #include "loop.h"
 #include "mem.h"
 #include "pipeline.h"
+#include "reference.h"
 
 extern const char default_conf[];
 
@@ -58,11 +59,22 @@ usage(FILE *out)
 "      --summary-json F  backfill: also write the summary to F as JSON\n"
 "      --no-progress     backfill: no progress bar even on a terminal\n"
 "      --log-level L     fatal, error, warn, info, debug or trace\n"
+"      --reference       print the configuration reference (Markdown)\n"
 "  -V, --version         print the version\n"
 "  -h, --help            this help\n"
 "\n"
 "Exit status: 0 success; 1 configuration error, or (backfill) anything\n"
 "that could not be read or delivered; 2 command line error.\n");
+}
+
+static void
+print_reference(void)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	reference_write(&sb);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	sb_free(&sb);
 }
 
 static int
@@ -83,7 +95,7 @@ parse_shard(const char *s, struct options *o)
 }
 
 enum { OPT_DRY_RUN = 256, OPT_BACKFILL, OPT_SHARD, OPT_SUMMARY, OPT_LOG,
-	OPT_NO_PROGRESS };
+	OPT_NO_PROGRESS, OPT_REFERENCE };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -93,6 +105,7 @@ static const struct option long_opts[] = {
 	{ "summary-json", required_argument, NULL, OPT_SUMMARY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "log-level", required_argument, NULL, OPT_LOG },
+	{ "reference", no_argument, NULL, OPT_REFERENCE },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -140,6 +153,9 @@ parse_options(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_REFERENCE:
+			print_reference();
+			exit(0);
 		case 'V':
 			printf("spire-shipper %s\n", PACKAGE_VERSION);
 			exit(0);

@@ -348,23 +348,26 @@ params_describe(const struct param_def *defs, const void *cfg,
 }
 
 void
-params_reference(const struct param_def *defs, const char *indent,
+params_reference(const struct param_def *defs, const char *title,
     struct strbuf *out)
 {
 	const struct param_def	*d;
 
+	sb_addf(out, "%s\n\n", title);
 	for (d = defs; d->name != NULL; d++) {
-		sb_addf(out, "%s%s (%s", indent, d->name,
-		    param_type_name(d->type));
+		sb_addf(out, "- `%s` (%s", d->name, param_type_name(d->type));
 		if (d->flags & PARAM_REQUIRED)
 			sb_adds(out, ", required");
 		else if (d->def != NULL)
-			sb_addf(out, ", default %s", d->def[0] ? d->def : "\"\"");
+			sb_addf(out, ", default `%s`", d->def[0] ? d->def : "\"\"");
 		if (d->type == PARAM_ENUM) {
 			sb_adds(out, ": ");
 			choices_list(d->choices, out);
 		}
-		sb_addf(out, ")%s %s\n", d->flags & PARAM_NOOP ?
+		sb_addf(out, ")%s: %s\n", d->flags & PARAM_NOOP ?
 		    " [accepted, no effect]" : "", d->help);
 	}
+	if (defs->name == NULL)
+		sb_adds(out, "(no parameters)\n");
+	sb_addc(out, '\n');
 }

@@ -71,8 +71,8 @@ int	params_check_sections(const struct conf_elem *el,
 /* "name value" lines of the effective configuration, secrets masked. */
 void	params_describe(const struct param_def *defs, const void *cfg,
 	    const char *indent, struct strbuf *out);
-/* Reference table rows: "name (type, default X): help". */
-void	params_reference(const struct param_def *defs, const char *indent,
+/* The reference: a Markdown list under `title`, a row per parameter. */
+void	params_reference(const struct param_def *defs, const char *title,
 	    struct strbuf *out);
 
 const char *param_type_name(enum param_type t);

@@ -28,11 +28,38 @@ time_cfg_check(const struct time_cfg *tc, const struct conf_elem *el,
 	return 0;
 }
 
+/* [-]digits[.digits] to the nanosecond, which a double cannot hold. */
+static bool
+time_decimal(const char *s, int64_t *ns)
+{
+	int64_t	 sec = 0, frac = 0;
+	int	 digits = 0, sign = 1;
+
+	if (*s == '-' || *s == '+')
+		sign = *s++ == '-' ? -1 : 1;
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++)
+		sec = sec * 10 + (*s - '0');	/* below 9.2e9: checked */
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			if (digits < 9) {
+				frac = frac * 10 + (*s - '0');
+				digits++;
+			}
+	if (*s != '\0')
+		return false;
+	for (; digits < 9; digits++)
+		frac *= 10;
+	*ns = sign * (sec * 1000000000 + frac);
+	return true;
+}
+
 static int
 time_number(const char *s, size_t len, int64_t *ns)
 {
 	char	 buf[64], *end;
-	double	 d;
+	double	 d, whole;
 
 	if (len == 0 || len >= sizeof buf)
 		return -1;
@@ -41,7 +68,10 @@ time_number(const char *s, size_t len, int64_t *ns)
 	d = strtod(buf, &end);
 	if (*end != '\0' || !isfinite(d) || fabs(d) > 9.2e9)
 		return -1;
-	*ns = (int64_t)llround(d * 1e9);
+	if (time_decimal(buf, ns))
+		return 0;
+	whole = floor(d);		/* 1e9 times the whole would round */
+	*ns = (int64_t)whole * 1000000000 + llround((d - whole) * 1e9);
 	return 0;
 }
 

@@ -48,6 +48,12 @@ static const struct param_def system_params[] = {
 	PARAMS_END
 };
 
+void
+pipeline_reference_system(struct strbuf *out)
+{
+	params_reference(system_params, "### <system>", out);
+}
+
 /* --- building plugins ---------------------------------------------------- */
 
 static const char *

@@ -67,6 +67,9 @@ struct route {
 	size_t		 nlinks;
 };
 
+/* The reference of <system>. */
+void	pipeline_reference_system(struct strbuf *out);
+
 /* Builds every plugin of the configuration (which it then owns). */
 struct pipeline *pipeline_new(struct conf *c, unsigned flags, struct err *e);
 void	pipeline_free(struct pipeline *pl);

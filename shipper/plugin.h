@@ -81,6 +81,8 @@ struct filter_ops {
 	/* --dry-run: explain and warn. */
 	void			(*check)(const struct filter *f, warn_fn warn,
 				    void *arg);
+	/* The reference of its sections (e.g. <parse> types). */
+	void			(*reference)(struct strbuf *out);
 	/* The same, knowing the filters a route runs before this one. */
 	void			(*check_route)(const struct filter *f,
 				    struct filter *const *before, size_t n,
@@ -123,6 +125,7 @@ struct output_ops {
 	void			(*destroy)(struct output *o);
 	void			(*check)(const struct output *o, warn_fn warn,
 				    void *arg);
+	void			(*reference)(struct strbuf *out);
 };
 
 struct output {
@@ -155,6 +158,7 @@ struct source_ops {
 	void			(*destroy)(struct source *s);
 	void			(*check)(const struct source *s, warn_fn warn,
 				    void *arg);
+	void			(*reference)(struct strbuf *out);
 };
 
 struct source {

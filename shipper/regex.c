@@ -94,29 +94,39 @@ regex_ngroups(const struct regex *re)
 	return n;
 }
 
+/*
+ * PCRE2's name table is sorted by name; Ruby's MatchData#names, which
+ * Fluentd's regexp parser walks, is in the order of the pattern. So the
+ * groups are reported by number.
+ */
 bool
 regex_captures(const struct regex *re, const char *s, size_t len,
     regex_capture_fn fn, void *arg)
 {
 	PCRE2_SPTR	 table;
 	PCRE2_SIZE	*ov;
-	uint32_t	 count = 0, size = 0, i;
+	uint32_t	 count = 0, size = 0, top = 0, g, i;
 
 	if (regex_exec(re, s, len) < 0)
 		return false;
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table);
+	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &top);
 	ov = pcre2_get_ovector_pointer(re->md);
-	for (i = 0; i < count; i++) {
-		PCRE2_SPTR	 ent = table + (size_t)i * size;
-		unsigned	 g = ((unsigned)ent[0] << 8) | ent[1];
-		const char	*name = (const char *)ent + 2;
+	for (g = 1; g <= top && count > 0; g++) {
+		for (i = 0; i < count; i++) {
+			PCRE2_SPTR	 ent = table + (size_t)i * size;
+			const char	*name = (const char *)ent + 2;
 
-		if (ov[2 * g] == PCRE2_UNSET)
-			continue;	/* did not take part: Fluentd skips it */
-		fn(arg, name, strlen(name), s + ov[2 * g],
-		    ov[2 * g + 1] - ov[2 * g]);
+			if ((((uint32_t)ent[0] << 8) | ent[1]) != g)
+				continue;
+			if (ov[2 * g] == PCRE2_UNSET)
+				break;	/* took no part: Fluentd skips it */
+			fn(arg, name, strlen(name), s + ov[2 * g],
+			    ov[2 * g + 1] - ov[2 * g]);
+			break;
+		}
 	}
 	return true;
 }

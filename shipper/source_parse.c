@@ -202,3 +202,10 @@ source_parse_record(struct source_parse *sp, struct batch *b,
 	if (!sp->runtime_time || ll->not_envelope || env->time_ns == 0)
 		time_cfg_apply(&sp->cfg.time, b, r, first, st);
 }
+
+void
+source_parse_reference(struct strbuf *out)
+{
+	params_reference(source_parse_params, "#### <parse> (tail source: "
+	    "the container runtime's envelope)", out);
+}

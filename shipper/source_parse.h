@@ -56,4 +56,7 @@ void	source_parse_record(struct source_parse *sp, struct batch *b,
 	    struct record *r, const struct logical_line *ll, int64_t now,
 	    const char *path_key, const char *path, struct stats *st);
 
+/* The reference of the <parse> section. */
+void	source_parse_reference(struct strbuf *out);
+
 #endif

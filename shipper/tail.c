@@ -502,4 +502,5 @@ const struct source_ops source_tail = {
 	.stop = tail_stop,
 	.destroy = tail_destroy,
 	.check = tail_check,
+	.reference = source_parse_reference,
 };

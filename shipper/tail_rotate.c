@@ -186,26 +186,34 @@ rotated_base_name(const char *name)
 
 /*
  * Where a rotated name stands in its lineage: logrotate's x.log.N grows
- * older with N; a date or the kubelet's timestamp (8 digits or more)
- * grows newer. Larger ranks are newer.
+ * older with N; a date (logrotate's dateext) or the kubelet's timestamp
+ * grows newer, with the kubelet's `-N` for several rotations within one
+ * second: 20240501-080000 < 20240501-080000-1 < 20240501-080001.
+ * Larger ranks are newer.
  */
 static bool
 sibling_rank(const char *name, size_t blen, long double *rank)
 {
-	char		 digits[32];
-	size_t		 n = 0;
+	long double	 part[3] = { 0, 0, 0 };
+	size_t		 ndigits[3] = { 0, 0, 0 }, g = 0;
 	const char	*p = name + blen + 1;
 
 	for (; *p != '\0' && *p != '.'; p++) {
-		if (*p >= '0' && *p <= '9' && n < sizeof digits - 1)
-			digits[n++] = *p;
-		else if (*p != '-')
+		if (*p == '-' && ndigits[g] > 0 && g < 2)
+			g++;
+		else if (*p >= '0' && *p <= '9' && ndigits[g] < 18) {
+			part[g] = part[g] * 10 + (*p - '0');
+			ndigits[g]++;
+		} else
 			return false;
 	}
-	if (n == 0 || (*p != '\0' && strcmp(p, ".gz") != 0))
+	if (ndigits[0] == 0 || (*p != '\0' && strcmp(p, ".gz") != 0))
 		return false;
-	digits[n] = '\0';
-	*rank = n >= 8 ? strtold(digits, NULL) : -strtold(digits, NULL);
+	if (ndigits[0] < 8) {		/* x.log.N */
+		*rank = -part[0];
+		return g == 0;
+	}
+	*rank = (part[0] * 1e6L + part[1]) * 1e3L + part[2];
 	return true;
 }
 

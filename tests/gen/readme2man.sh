@@ -14,6 +14,7 @@ spire-shipper \- SPIRE log parser and shipper
 HEAD
 sed -n '/^## Reference/,$p' "$readme" | sed \
   -e '1d' \
+  -e '/^<!--/d' \
   -e 's/\\/\\\\/g' \
   -e 's/^\./\\\&./' \
   -e 's/^### \(.*\)/.SS \1/' \

@@ -813,8 +813,22 @@ class LogFile:
 
     # --- files and rotation ---
     def path(self, idx, compressed=False):
-        name = self.base + ("" if idx == 0 else ".%d" % idx) + (".gz" if compressed else "")
-        return os.path.join(self.opts.out, name)
+        if self.opts.rotate_naming == "kubelet" and 0 < idx < len(self.segments) + 1:
+            name = self.segments[idx]["name"] if idx < len(self.segments) else self.kubelet_name()
+        else:
+            name = self.base + ("" if idx == 0 else ".%d" % idx)
+        return os.path.join(self.opts.out, name + (".gz" if compressed else ""))
+
+    def kubelet_name(self):
+        """The kubelet's 0.log.YYYYmmdd-HHMMSS, -N when the second is taken."""
+        sec = (time.time_ns() if self.opts.follow else self.ns) // 10**9
+        stamp = "%s.%s" % (self.base, time.strftime("%Y%m%d-%H%M%S", time.gmtime(sec)))
+        taken = {seg.get("name") for seg in self.segments}
+        name, n = stamp, 0
+        while name in taken:
+            n += 1
+            name = "%s-%d" % (stamp, n)
+        return name
 
     def new_segment(self):
         self.segments.insert(0, {"compressed": False, "c": new_counters()})
@@ -827,6 +841,16 @@ class LogFile:
     def shift(self, idx):
         """Moves rotated segment idx to idx+1 (gzipping from .2 on with --gzip)."""
         seg = self.segments[idx]
+        if self.opts.rotate_naming == "kubelet":
+            # Names stay; the kubelet compresses all but the newest.
+            if self.opts.gzip and not seg["compressed"] and idx + 1 >= 2:
+                src = os.path.join(self.opts.out, seg["name"])
+                with open(src, "rb") as fi, open(src + ".gz", "wb") as raw:
+                    with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+                        shutil.copyfileobj(fi, gz)
+                os.unlink(src)
+                seg["compressed"] = True
+            return
         src = self.path(idx, seg["compressed"])
         if self.opts.gzip and not seg["compressed"] and idx + 1 >= 2:
             with open(src, "rb") as fi, open(self.path(idx + 1, True), "wb") as raw:
@@ -842,12 +866,15 @@ class LogFile:
         lines = self.segments[0]["c"]["logical_lines"]
         for idx in range(len(self.segments) - 1, 0, -1):
             self.shift(idx)
+        target = self.path(1) if self.opts.rotate_naming != "kubelet" else \
+            os.path.join(self.opts.out, self.kubelet_name())
+        self.segments[0]["name"] = os.path.basename(target)
         if mode == "rename":
             self.fh.close()
-            os.rename(self.path(0), self.path(1))
+            os.rename(self.path(0), target)
             self.fh = open(self.path(0), "ab")
         else:  # copytruncate: the writer keeps its O_APPEND descriptor
-            shutil.copyfile(self.path(0), self.path(1))
+            shutil.copyfile(self.path(0), target)
             os.truncate(self.path(0), 0)
         self.g.rotations.append({"file": self.base, "mode": mode, "after_lines": lines})
         self.new_segment()
@@ -1224,6 +1251,8 @@ def parse_args(argv):
     a("--duration", type=float, default=10.0, help="follow: seconds")
     a("--rotate-every", type=int, default=0, help="rotate a file after N logical lines")
     a("--rotate-mode", choices=("rename", "copytruncate"), default="rename")
+    a("--rotate-naming", choices=("logrotate", "kubelet"), default="logrotate",
+      help="logrotate: x.log.1, x.log.2.gz; kubelet: x.log.YYYYmmdd-HHMMSS[-N][.gz]")
     a("--quiet", action="store_true")
     o = p.parse_args(argv)
     if o.rotations is None:

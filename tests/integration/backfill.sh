@@ -43,6 +43,8 @@ check_corpus docker --seed 4 --files 3 --format docker --inner json \
     --lines 6000 --bad-rate 0.01 --gzip --rotations 3
 check_corpus cri --seed 5 --files 3 --format cri --inner text \
     --lines 6000 --bad-rate 0.01 --cri-tz-offset 120
+check_corpus kubelet --seed 6 --files 3 --format mixed --inner json \
+    --lines 6000 --bad-rate 0.01 --gzip --rotations 3 --rotate-naming kubelet
 
 # Without the grep every line is a record, and every bad one is counted
 # by kind exactly as the generator made it.

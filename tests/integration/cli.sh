@@ -113,4 +113,12 @@ conf_error workers "workers 4: the shipper runs as one process" <<'C'
 </system>
 C
 
+# The README's reference is what --reference prints (the tables').
+"$SHIPPER" --reference > "$WORK/ref"
+tap_ok $? "--reference exits 0"
+awk '/^<!-- reference:begin/ { on = 1; getline; next } /^<!-- reference:end/ { on = 0 } on' \
+    "$top_srcdir/README" > "$WORK/readme-ref"
+cmp -s "$WORK/ref" "$WORK/readme-ref"
+tap_ok $? "the README's reference is up to date (tests/gen/update-readme.sh)"
+
 tap_done

@@ -4,7 +4,8 @@
 # WARN/ERROR and audit record arrives exactly once, also across restarts
 # from the pos file, when the shipper was down while files rotated (more
 # than once, and into .gz), and when the watched paths are symlinks to
-# the files that rotate, as the kubelet's /var/log/containers are.
+# the files that rotate with the kubelet's names and compression, as
+# /var/log/containers are.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 DURATION=8
@@ -73,6 +74,7 @@ follow() {
 follow rename rename 2 0 0 --seed 21
 follow copytruncate copytruncate 2 0 0 --seed 22
 follow down-rename rename 1 3 0 --seed 23 --gzip
-follow symlinks rename 2 2 1 --seed 24
+follow down-copytruncate copytruncate 1 3 0 --seed 25 --gzip
+follow kubelet-symlinks rename 2 2 1 --seed 24 --rotate-naming kubelet --gzip
 
 tap_done
