@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "utf8.h"
 #include "timefmt.h"
 
 #define DOCKER_MAX_DEPTH 64	/* nesting of skipped values (attrs) */
@@ -67,27 +68,6 @@ hex4(const char *p)
 	return (long)a << 12 | b << 8 | c << 4 | d;
 }
 
-static char *
-put_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80)
-		*o++ = (char)cp;
-	else if (cp < 0x800) {
-		*o++ = (char)(0xc0 | cp >> 6);
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xe0 | cp >> 12);
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*o++ = (char)(0xf0 | cp >> 18);
-		*o++ = (char)(0x80 | (cp >> 12 & 0x3f));
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	}
-	return o;
-}
-
 /*
  * \uXXXX at p (p points at the u), joining a surrogate pair. A lone
  * surrogate has no UTF-8 form and becomes U+FFFD, as in Go and yajl.
@@ -104,21 +84,21 @@ unescape_u(struct dscan *ds, const char *p, char **o)
 		return NULL;
 	p += 5;
 	if (hi < 0xd800 || hi > 0xdfff) {
-		*o = put_utf8(*o, (unsigned long)hi);
+		*o = utf8_put(*o, (unsigned long)hi);
 		return p;
 	}
 	if (hi <= 0xdbff && ds->end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
 	    (lo = hex4(p + 2)) >= 0xdc00 && lo <= 0xdfff) {
 		cp = 0x10000 + ((unsigned long)(hi - 0xd800) << 10 |
 		    (unsigned long)(lo - 0xdc00));
-		*o = put_utf8(*o, cp);
+		*o = utf8_put(*o, cp);
 		return p + 6;
 	}
 	/* A pair whose second half was cut off is not lone, just missing. */
 	if (hi <= 0xdbff && ds->end - p < 6 &&
 	    memcmp(p, "\\u", (size_t)(ds->end - p < 2 ? ds->end - p : 2)) == 0)
 		return ran_out(ds);
-	*o = put_utf8(*o, 0xfffd);
+	*o = utf8_put(*o, 0xfffd);
 	return p;
 }
 

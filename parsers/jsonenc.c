@@ -14,6 +14,7 @@
  * JavaScript, unlike JSON, does not allow them raw in a string.
  */
 #include <stdint.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "jsonenc.h"
@@ -193,6 +194,24 @@ json_put_value(struct strbuf *sb, const struct field *f)
 	}
 }
 
+/* Does a later field of the same object have f[i]'s key? */
+static bool
+key_repeated(const struct field *f, size_t n, size_t i)
+{
+	size_t	 j;
+
+	for (j = field_skip(f, i); j < n; j = field_skip(f, j))
+		if (!(f[j].flags & FIELD_DELETED) && f[j].klen == f[i].klen &&
+		    memcmp(f[j].key, f[i].key, f[i].klen) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A key written twice (logfmt allows it, JSON parsers disagree about it
+ * and Elasticsearch rejects it) is written once, with its last value, as
+ * record_get() reads it.
+ */
 void
 json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
     int *first)
@@ -200,7 +219,7 @@ json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
 	size_t	 i;
 
 	for (i = 0; i < n; i = field_skip(f, i)) {
-		if (f[i].flags & FIELD_DELETED)
+		if ((f[i].flags & FIELD_DELETED) || key_repeated(f, n, i))
 			continue;
 		if (!*first)
 			sb_addc(sb, ',');

@@ -63,27 +63,6 @@ hexn(const char *s, size_t n)
 	return v;
 }
 
-static char *
-put_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80)
-		*o++ = (char)cp;
-	else if (cp < 0x800) {
-		*o++ = (char)(0xc0 | cp >> 6);
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xe0 | cp >> 12);
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*o++ = (char)(0xf0 | cp >> 18);
-		*o++ = (char)(0x80 | (cp >> 12 & 0x3f));
-		*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	}
-	return o;
-}
-
 /*
  * One Go escape at s[1] (s[0] is the backslash), as strconv.Unquote reads
  * it inside double quotes. Returns how many input bytes it took, 0 when
@@ -116,7 +95,7 @@ go_escape(const char *s, size_t n, char **o)
 		    (v = hexn(s + 2, s[1] == 'u' ? 4 : 8)) < 0 ||
 		    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
 			return 0;
-		*o = put_utf8(*o, (unsigned long)v);
+		*o = utf8_put(*o, (unsigned long)v);
 		return s[1] == 'u' ? 6 : 10;
 	}
 	if (n < 4 || s[1] < '0' || s[1] > '3' || s[2] < '0' || s[2] > '7' ||

@@ -101,6 +101,9 @@ void
 batch_init(struct batch *b)
 {
 	memset(b, 0, sizeof *b);
+	/* Never NULL: record_fields() may index an empty batch. */
+	b->fields = xgrow(NULL, &b->cap_fields, 16, sizeof *b->fields);
+	b->recs = xgrow(NULL, &b->cap_recs, 16, sizeof *b->recs);
 }
 
 void

@@ -57,3 +57,15 @@ sb_cstr(struct strbuf *sb)
 	sb->buf[sb->len] = '\0';
 	return sb->buf;
 }
+
+char *
+sb_take(struct strbuf *sb)
+{
+	char	*s;
+
+	sb_cstr(sb);
+	s = sb->buf;
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}

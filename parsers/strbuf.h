@@ -22,6 +22,8 @@ void	sb_addf(struct strbuf *sb, const char *fmt, ...)
 void	sb_free(struct strbuf *sb);
 /* NUL-terminates without counting the NUL in len. */
 const char *sb_cstr(struct strbuf *sb);
+/* Hands the NUL-terminated string over ("" when empty) and resets sb. */
+char	*sb_take(struct strbuf *sb);
 
 static inline void
 sb_addc(struct strbuf *sb, char c)

@@ -35,4 +35,7 @@ size_t	utf8_seq_len(const unsigned char *s, size_t len);
  */
 size_t	utf8_invalid_len(const unsigned char *s, size_t len);
 
+/* Writes code point cp (up to U+10FFFF) as UTF-8 at o; returns the end. */
+char	*utf8_put(char *o, unsigned long cp);
+
 #endif

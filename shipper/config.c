@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "mem.h"
+#include "strbuf.h"
 
 /* Fluentd has no limits; a cycle there is a stack overflow. */
 #define CONF_INCLUDE_DEPTH	16
@@ -46,13 +47,6 @@
 #define CODE_FORMS \
 	"supported: ENV['NAME'], ENV[\"NAME\"], 'text', \"text\", " \
 	"and a || b to use b when a is nil"
-
-/* A growable string; the reader builds values a byte at a time. */
-struct buf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
 
 /* The files being read, innermost first: include cycles are found here. */
 struct frame {
@@ -80,33 +74,6 @@ static int	include_file(struct reader *, struct conf_elem *,
 		    const char *, const char *, int);
 
 /* --- small pieces ------------------------------------------------------ */
-
-static void
-buf_addc(struct buf *b, char ch)
-{
-	b->s = xgrow(b->s, &b->cap, b->len + 2, 1);
-	b->s[b->len++] = ch;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-/* Hands the string over; an empty buffer gives "". */
-static char *
-buf_take(struct buf *b)
-{
-	char	*s = b->s != NULL ? b->s : xstrdup("");
-
-	memset(b, 0, sizeof *b);
-	return s;
-}
 
 static bool
 is_blank(int ch)
@@ -443,7 +410,7 @@ code_word(struct code *cd, const char *w)
 
 /* The escapes a Ruby double-quoted literal may use here. */
 static int
-code_dq_escape(struct code *cd, struct buf *b)
+code_dq_escape(struct code *cd, struct strbuf *b)
 {
 	static const char	 from[] = "ntrfbaves";
 	static const char	 to[] = "\n\t\r\f\b\a\v\033 ";
@@ -451,7 +418,7 @@ code_dq_escape(struct code *cd, struct buf *b)
 	char			 ch = *cd->p;
 
 	if ((q = strchr(from, ch)) != NULL && ch != '\0') {
-		buf_addc(b, to[q - from]);
+		sb_addc(b, to[q - from]);
 		cd->p++;
 		return 0;
 	}
@@ -460,7 +427,7 @@ code_dq_escape(struct code *cd, struct buf *b)
 		    "the escape '\\%c' is not supported in a Ruby string", ch);
 		return -1;
 	}
-	buf_addc(b, ch);
+	sb_addc(b, ch);
 	cd->p++;
 	return 0;
 }
@@ -469,37 +436,37 @@ code_dq_escape(struct code *cd, struct buf *b)
 static int
 code_string(struct code *cd, char **out)
 {
-	struct buf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = STRBUF_INIT;
 	char		 q = *cd->p++;
 
 	for (;;) {
 		if (cd->p >= cd->end) {
-			free(b.s);
+			sb_free(&b);
 			return code_fail(cd, "unterminated string literal");
 		}
 		if (*cd->p == q) {
 			cd->p++;
-			*out = buf_take(&b);
+			*out = sb_take(&b);
 			return 0;
 		}
 		if (*cd->p == '\\' && cd->p + 1 < cd->end) {
 			cd->p++;
 			if (q == '"') {
 				if (code_dq_escape(cd, &b) == -1) {
-					free(b.s);
+					sb_free(&b);
 					return -1;
 				}
 				continue;
 			}
 			if (*cd->p != '\'' && *cd->p != '\\')
-				buf_addc(&b, '\\');
+				sb_addc(&b, '\\');
 		} else if (q == '"' && *cd->p == '#' && cd->p + 1 < cd->end &&
 		    cd->p[1] == '{') {
-			free(b.s);
+			sb_free(&b);
 			return code_fail(cd,
 			    "interpolation inside a string is not supported");
 		}
-		buf_addc(&b, *cd->p++);
+		sb_addc(&b, *cd->p++);
 	}
 }
 
@@ -592,7 +559,7 @@ code_expr(struct code *cd, bool eval, struct rv *out)
 /* Evaluates code and appends its value (Ruby's to_s: nil is "") to b. */
 static int
 code_eval(struct reader *r, const char *code, size_t len, int line,
-    struct buf *b)
+    struct strbuf *b)
 {
 	struct code	 cd;
 	struct rv	 v;
@@ -613,7 +580,7 @@ code_eval(struct reader *r, const char *code, size_t len, int line,
 		goto fail;
 	}
 	if (v.kind == RV_STR)
-		buf_add(b, v.str, strlen(v.str));
+		sb_add(b, v.str, strlen(v.str));
 	rv_free(&v);
 	return 0;
 fail:
@@ -643,7 +610,7 @@ code_skip_string(const char *p)
  * is reported where it was forgotten.
  */
 static int
-scan_code(struct reader *r, struct buf *b)
+scan_code(struct reader *r, struct strbuf *b)
 {
 	const char	*code = r->p + 2, *q = code;
 	int		 depth = 0;
@@ -691,7 +658,7 @@ scan_bare(struct reader *r, char **out)
 }
 
 static int
-dq_escape(struct reader *r, struct buf *b)
+dq_escape(struct reader *r, struct strbuf *b)
 {
 	static const char	 from[] = "\"'\\rntfb";
 	static const char	 to[] = "\"'\\\r\n\t\f\b";
@@ -709,14 +676,14 @@ dq_escape(struct reader *r, struct buf *b)
 		return 0;
 	}
 	if ((q = strchr(from, ch)) != NULL)
-		buf_addc(b, to[q - from]);
+		sb_addc(b, to[q - from]);
 	else if (is_name_char(ch)) {
 		return err_at(r->e, r->file, r->line,
 		    "unknown escape '\\%c' in a double-quoted string (known: "
 		    "\\\" \\' \\\\ \\r \\n \\t \\f \\b); write '\\\\%c' for a "
 		    "backslash and '%c', or use single quotes", ch, ch, ch);
 	} else
-		buf_addc(b, ch);
+		sb_addc(b, ch);
 	r->p++;
 	return 0;
 }
@@ -724,13 +691,13 @@ dq_escape(struct reader *r, struct buf *b)
 static int
 scan_dquoted(struct reader *r, char **out)
 {
-	struct buf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = STRBUF_INIT;
 	int		 start = r->line;
 
 	r->p++;
 	for (;;) {
 		if (*r->p == '\0') {
-			free(b.s);
+			sb_free(&b);
 			return err_at(r->e, r->file, rd_eof_line(r),
 			    "unterminated double-quoted string (started at "
 			    "line %d)", start);
@@ -744,15 +711,15 @@ scan_dquoted(struct reader *r, char **out)
 			if (scan_code(r, &b) == -1)
 				goto fail;
 		} else {
-			buf_addc(&b, *r->p);
+			sb_addc(&b, *r->p);
 			rd_advance(r);
 		}
 	}
 	r->p++;
-	*out = buf_take(&b);
+	*out = sb_take(&b);
 	return 0;
 fail:
-	free(b.s);
+	sb_free(&b);
 	return -1;
 }
 
@@ -760,12 +727,12 @@ fail:
 static int
 scan_squoted(struct reader *r, char **out)
 {
-	struct buf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = STRBUF_INIT;
 
 	r->p++;
 	for (;;) {
 		if (*r->p == '\0' || *r->p == '\n') {
-			free(b.s);
+			sb_free(&b);
 			return err_at(r->e, r->file, r->line,
 			    "unterminated single-quoted string: a '...' value "
 			    "must end on its line (use \"...\" to span lines)");
@@ -774,10 +741,10 @@ scan_squoted(struct reader *r, char **out)
 			break;
 		if (r->p[0] == '\\' && (r->p[1] == '\'' || r->p[1] == '\\'))
 			r->p++;
-		buf_addc(&b, *r->p++);
+		sb_addc(&b, *r->p++);
 	}
 	r->p++;
-	*out = buf_take(&b);
+	*out = sb_take(&b);
 	return 0;
 }
 
@@ -896,7 +863,7 @@ json_normalize(struct reader *r, const char *text, size_t len, int start,
 static int
 scan_json(struct reader *r, char **out)
 {
-	struct buf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = STRBUF_INIT;
 	const char	*what = *r->p == '[' ? "array" : "hash";
 	int		 start = r->line, depth = 0, rc;
 	bool		 instr = false;
@@ -905,7 +872,7 @@ scan_json(struct reader *r, char **out)
 	for (;;) {
 		ch = *r->p;
 		if (ch == '\0' || (instr && ch == '\n')) {
-			free(b.s);
+			sb_free(&b);
 			if (instr) {
 				return err_at(r->e, r->file, r->line,
 				    "unterminated string in JSON %s", what);
@@ -918,11 +885,11 @@ scan_json(struct reader *r, char **out)
 			skip_comment(r);
 			continue;
 		}
-		buf_addc(&b, ch);
+		sb_addc(&b, ch);
 		rd_advance(r);
 		if (instr) {
 			if (ch == '\\' && *r->p != '\0' && *r->p != '\n') {
-				buf_addc(&b, *r->p);
+				sb_addc(&b, *r->p);
 				rd_advance(r);
 			} else if (ch == '"')
 				instr = false;
@@ -933,8 +900,8 @@ scan_json(struct reader *r, char **out)
 		else if ((ch == ']' || ch == '}') && --depth == 0)
 			break;
 	}
-	rc = json_normalize(r, b.s, b.len, start, what, out);
-	free(b.s);
+	rc = json_normalize(r, sb_cstr(&b), b.len, start, what, out);
+	sb_free(&b);
 	return rc;
 }
 
@@ -1116,7 +1083,7 @@ include_cycle(struct reader *r, const struct stat *st, const char *path,
 static char *
 read_text(const char *path, struct stat *st, size_t *len)
 {
-	struct buf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = STRBUF_INIT;
 	char		 chunk[8192];
 	ssize_t		 n;
 	int		 fd, saved;
@@ -1134,15 +1101,15 @@ read_text(const char *path, struct stat *st, size_t *len)
 			continue;
 		if (n == -1)
 			goto fail;
-		buf_add(&b, chunk, (size_t)n);
+		sb_add(&b, chunk, (size_t)n);
 	}
 	close(fd);
 	*len = b.len;
-	return buf_take(&b);
+	return sb_take(&b);
 fail:
 	saved = errno;
 	close(fd);
-	free(b.s);
+	sb_free(&b);
 	errno = saved;
 	return NULL;
 }

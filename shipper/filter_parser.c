@@ -446,26 +446,27 @@ parse_formats(struct parser_priv *pp, const char *line, size_t len,
 	return PARSE_FAIL;
 }
 
-/* Invalid UTF-8 replaced by U+FFFD, for replace_invalid_sequence. */
+/*
+ * Invalid UTF-8 replaced by U+FFFD, for replace_invalid_sequence: one
+ * per maximal invalid subpart, as the output encoder does.
+ */
 static const char *
-utf8_repair(struct parser_priv *pp, struct batch *b, const char *s,
-    size_t len, size_t *outlen)
+utf8_repair(struct batch *b, const char *s, size_t len, size_t *outlen)
 {
-	size_t	 i = 0, o = 0, n;
-	char	*out = batch_alloc(b, len * 3 + 1);
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, o = 0, n;
+	char			*out = batch_alloc(b, len * 3 + 1);
 
-	(void)pp;
 	while (i < len) {
-		n = utf8_seq_len((const unsigned char *)s + i, len - i);
-		if (n == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
+		if ((n = utf8_seq_len(u + i, len - i)) > 0) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
 			continue;
 		}
-		memcpy(out + o, s + i, n);
-		o += n;
-		i += n;
+		memcpy(out + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		i += utf8_invalid_len(u + i, len - i);
 	}
 	*outlen = o;
 	return out;
@@ -598,7 +599,7 @@ parser_run(struct filter *f, struct batch *b, struct record *r,
 	st = parse_formats(pp, line, len, b, gate, &gst, &pe, &in);
 	if (st == PARSE_FAIL && cfg->replace_invalid_sequence &&
 	    !utf8_valid(line, len)) {
-		line = utf8_repair(pp, b, line, len, &len);
+		line = utf8_repair(b, line, len, &len);
 		st = parse_formats(pp, line, len, b, gate, &gst, &pe, &in);
 	}
 	if (st == PARSE_DROP)

@@ -130,6 +130,45 @@ unknown_type(struct conf_elem *el, const char *kind, const char *type,
 	return -1;
 }
 
+/* The fields every kind of plugin instance has. */
+#define PLUGIN_INIT(p, o, el, pl) do {					\
+	(p)->ops = (o);							\
+	(p)->file = (el)->file;						\
+	(p)->line = (el)->line;						\
+	(p)->id = conf_get((el), "@id");				\
+	(p)->stats = &(pl)->stats;					\
+} while (0)
+
+/* Destroying copes with a plugin whose init failed half way. */
+#define PLUGIN_DESTROY(p) do {						\
+	if ((p) == NULL)						\
+		break;							\
+	if ((p)->cfg != NULL && (p)->ops->destroy != NULL)		\
+		(p)->ops->destroy(p);					\
+	if ((p)->cfg != NULL)						\
+		params_free((p)->ops->params, (p)->cfg);		\
+	free((p)->cfg);							\
+	free(p);							\
+} while (0)
+
+static void
+filter_destroy(struct filter *f)
+{
+	PLUGIN_DESTROY(f);
+}
+
+static void
+output_destroy(struct output *o)
+{
+	PLUGIN_DESTROY(o);
+}
+
+static void
+source_destroy(struct source *s)
+{
+	PLUGIN_DESTROY(s);
+}
+
 static struct filter *
 filter_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 {
@@ -144,35 +183,15 @@ filter_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	}
 	snprintf(what, sizeof what, "<filter %s> @type %s", el->arg, type);
 	f = xcalloc(1, sizeof *f);
-	f->ops = ops;
-	f->file = el->file;
-	f->line = el->line;
-	f->id = conf_get(el, "@id");
+	PLUGIN_INIT(f, ops, el, pl);
 	f->pattern = el->arg;
-	f->stats = &pl->stats;
 	if ((f->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
 	    el, what, e)) == NULL || (ops->init != NULL &&
 	    ops->init(f, el, e) != 0)) {
-		if (f->cfg != NULL) {
-			params_free(ops->params, f->cfg);
-			free(f->cfg);
-		}
-		free(f);
+		filter_destroy(f);
 		return NULL;
 	}
 	return f;
-}
-
-static void
-filter_destroy(struct filter *f)
-{
-	if (f == NULL)
-		return;
-	if (f->ops->destroy != NULL)
-		f->ops->destroy(f);
-	params_free(f->ops->params, f->cfg);
-	free(f->cfg);
-	free(f);
 }
 
 static struct output *
@@ -189,34 +208,14 @@ output_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	}
 	snprintf(what, sizeof what, "<match %s> @type %s", el->arg, type);
 	o = xcalloc(1, sizeof *o);
-	o->ops = ops;
-	o->file = el->file;
-	o->line = el->line;
-	o->id = conf_get(el, "@id");
-	o->stats = &pl->stats;
+	PLUGIN_INIT(o, ops, el, pl);
 	if ((o->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
 	    el, what, e)) == NULL || (ops->init != NULL &&
 	    ops->init(o, el, e) != 0)) {
-		if (o->cfg != NULL) {
-			params_free(ops->params, o->cfg);
-			free(o->cfg);
-		}
-		free(o);
+		output_destroy(o);
 		return NULL;
 	}
 	return o;
-}
-
-static void
-output_destroy(struct output *o)
-{
-	if (o == NULL)
-		return;
-	if (o->ops->destroy != NULL)
-		o->ops->destroy(o);
-	params_free(o->ops->params, o->cfg);
-	free(o->cfg);
-	free(o);
 }
 
 static struct source *
@@ -233,35 +232,15 @@ source_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	}
 	snprintf(what, sizeof what, "<source> @type %s", type);
 	s = xcalloc(1, sizeof *s);
-	s->ops = ops;
-	s->file = el->file;
-	s->line = el->line;
-	s->id = conf_get(el, "@id");
+	PLUGIN_INIT(s, ops, el, pl);
 	s->pl = pl;
-	s->stats = &pl->stats;
 	if ((s->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
 	    el, what, e)) == NULL || (ops->init != NULL &&
 	    ops->init(s, el, e) != 0)) {
-		if (s->cfg != NULL) {
-			params_free(ops->params, s->cfg);
-			free(s->cfg);
-		}
-		free(s);
+		source_destroy(s);
 		return NULL;
 	}
 	return s;
-}
-
-static void
-source_destroy(struct source *s)
-{
-	if (s == NULL)
-		return;
-	if (s->ops->destroy != NULL)
-		s->ops->destroy(s);
-	params_free(s->ops->params, s->cfg);
-	free(s->cfg);
-	free(s);
 }
 
 /* --- the configuration's top level --------------------------------------- */

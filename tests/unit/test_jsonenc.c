@@ -530,13 +530,21 @@ START_TEST(test_record_bad_bytes)
 }
 END_TEST
 
+/* A repeated key is written once, with its last value (record_get's). */
 START_TEST(test_record_repeated_keys)
 {
 	struct record	*r = batch_begin(&b);
+	size_t		 o;
 
 	batch_add(&b, FIELD_STR("a"), FIELD_STR("1"), VAL_STRING);
+	batch_add(&b, FIELD_STR("b"), FIELD_STR("x"), VAL_STRING);
 	batch_add(&b, FIELD_STR("a"), FIELD_STR("2"), VAL_STRING);
-	ck_assert_str_eq(put_record(r), "{\"a\":\"1\",\"a\":\"2\"}");
+	o = batch_add_object(&b, FIELD_STR("n"));
+	batch_add(&b, FIELD_STR("a"), FIELD_STR("3"), VAL_STRING);
+	batch_add(&b, FIELD_STR("a"), FIELD_STR("4"), VAL_STRING);
+	batch_end_object(&b, o);
+	ck_assert_str_eq(put_record(r),
+	    "{\"b\":\"x\",\"a\":\"2\",\"n\":{\"a\":\"4\"}}");
 }
 END_TEST
 

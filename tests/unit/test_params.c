@@ -109,6 +109,7 @@ teardown(void)
 static struct conf_elem *
 elem(const char *text)
 {
+	conf_free(&c);			/* the previous one, if any */
 	if (conf_load_string(&c, text, "x.conf", &e) != 0)
 		ck_abort_msg("config: %s", e.msg);
 	ck_assert_uint_ge(c.root.nelems, 1);
@@ -602,28 +603,33 @@ END_TEST
 
 START_TEST(test_reference)
 {
-	params_reference(defs, "- ", &sb);
+	params_reference(defs, "### <source> @type t", &sb);
 	ck_assert_str_eq(sb_cstr(&sb),
-	    "- str (string, default dflt) a string\n"
-	    "- num (integer, default 8) an integer\n"
-	    "- size (size, default 2M) a size\n"
-	    "- interval (time, default 5s) a duration\n"
-	    "- flag (bool, default false) a bool\n"
-	    "- ratio (float, default 0.5) a float\n"
-	    "- mode (enum, default fast: fast, slow, off) an enum\n"
-	    "- paths (array) an array\n"
-	    "- labels (hash) a hash\n"
-	    "- password (string) a secret\n"
-	    "- legacy (bool, default true) [accepted, no effect] ignored\n"
-	    "- empty_def (string, default \"\") empty by default\n");
+	    "### <source> @type t\n"
+	    "\n"
+	    "- `str` (string, default `dflt`): a string\n"
+	    "- `num` (integer, default `8`): an integer\n"
+	    "- `size` (size, default `2M`): a size\n"
+	    "- `interval` (time, default `5s`): a duration\n"
+	    "- `flag` (bool, default `false`): a bool\n"
+	    "- `ratio` (float, default `0.5`): a float\n"
+	    "- `mode` (enum, default `fast`: fast, slow, off): an enum\n"
+	    "- `paths` (array): an array\n"
+	    "- `labels` (hash): a hash\n"
+	    "- `password` (string): a secret\n"
+	    "- `legacy` (bool, default `true`) [accepted, no effect]: "
+	    "ignored\n"
+	    "- `empty_def` (string, default `\"\"`): empty by default\n"
+	    "\n");
 	sb_reset(&sb);
-	params_reference(req_defs, "", &sb);
+	params_reference(req_defs, "T", &sb);
 	ck_assert_str_eq(sb_cstr(&sb),
-	    "key_name (string, required) field to parse, e.g. log\n"
-	    "num (integer, required) how many\n");
+	    "T\n\n"
+	    "- `key_name` (string, required): field to parse, e.g. log\n"
+	    "- `num` (integer, required): how many\n\n");
 	sb_reset(&sb);
-	params_reference(none_defs, "", &sb);
-	ck_assert_uint_eq(sb.len, 0);
+	params_reference(none_defs, "N", &sb);
+	ck_assert_str_eq(sb_cstr(&sb), "N\n\n(no parameters)\n\n");
 }
 END_TEST
 
