@@ -69,15 +69,16 @@ static const struct param_def file_params[] = {
 #undef F
 
 static int
-parse_mode(const char *s, mode_t *m, const char *name, const char *file,
-    int line, struct err *e)
+parse_mode(const struct conf_elem *el, const char *name, const char *s,
+    mode_t *m, struct err *e)
 {
-	char		*end;
-	unsigned long	 v = strtoul(s, &end, 8);
+	const struct conf_param	*p = conf_param_get(el, name);
+	char			*end;
+	unsigned long		 v = strtoul(s, &end, 8);
 
 	if (*s == '\0' || *end != '\0' || v > 07777)
-		return err_at(e, file, line, "%s '%s' is not an octal mode, e.g. "
-		    "0644", name, s);
+		return err_at(e, p ? p->file : el->file, p ? p->line : el->line,
+		    "%s '%s' is not an octal mode, e.g. 0644", name, s);
 	*m = (mode_t)v;
 	return 0;
 }
@@ -99,9 +100,9 @@ file_init(struct output *o, struct conf_elem *el, struct err *e)
 		return err_at(e, el->file, el->line, "<match> @type file: "
 		    "append false is not supported: records are always "
 		    "appended to path");
-	if (parse_mode(cfg->file_permission, &fp->fmode, "file_permission",
-	    el->file, el->line, e) != 0 || parse_mode(cfg->dir_permission,
-	    &fp->dmode, "dir_permission", el->file, el->line, e) != 0)
+	if (parse_mode(el, "file_permission", cfg->file_permission,
+	    &fp->fmode, e) != 0 || parse_mode(el, "dir_permission",
+	    cfg->dir_permission, &fp->dmode, e) != 0)
 		return -1;
 	if (format_init(&fp->fmt, el, e) != 0)
 		return -1;

@@ -39,6 +39,7 @@ framer_reset(struct framer *fr, uint64_t offset)
 	for (i = 0; i < FRAMER_STREAMS; i++) {
 		sb_reset(&fr->part[i].buf);
 		fr->part[i].active = false;
+		fr->part[i].cut = false;
 	}
 	if (fr->auto_type && offset == 0)
 		fr->type = ENVELOPE_AUTO;
@@ -160,9 +161,14 @@ physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
 	}
 	if (n == 0 && fr->type == ENVELOPE_AUTO)
 		return emit_raw(line, 0, off, end, false, true, fn, arg);
-	if (decode(fr, line, n, cut, &env) != 0)
+	if (decode(fr, line, n, cut, &env) != 0) {
+		if (cut || n > fr->max_line) {
+			fr->truncated++;
+			cut = true;
+		}
 		return emit_raw(line, n > fr->max_line ? fr->max_line : n, off,
 		    end, cut, true, fn, arg);
+	}
 	p = &fr->part[env.stream_kind < FRAMER_STREAMS ? env.stream_kind :
 	    STREAM_OTHER];
 	if (env.partial || p->active) {
@@ -178,6 +184,9 @@ physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
 			fr->partial_lines++;
 			return;
 		}
+		/* Joined, the line is whole: its tag is the last one's (F). */
+		p->env.logtag = env.logtag;
+		p->env.logtaglen = env.logtaglen;
 		partial_emit(fr, p, end, fn, arg);
 		return;
 	}
@@ -205,6 +214,16 @@ carry_cut(struct framer *fr, line_fn fn, void *arg)
 	    true, fn, arg);
 	sb_reset(&fr->carry);
 	fr->skipping = true;
+	fr->skip_start = fr->carry_start;
+}
+
+/* Carries at most `limit` bytes of a line: it is never buffered whole. */
+static void
+carry_add(struct framer *fr, const char *p, size_t n, size_t limit)
+{
+	if (fr->carry.len + n > limit)
+		n = limit - fr->carry.len;
+	sb_add(&fr->carry, p, n);
 }
 
 void
@@ -228,18 +247,18 @@ framer_feed(struct framer *fr, const char *data, size_t n, line_fn fn,
 		if (nl == NULL) {
 			if (fr->carry.len == 0)
 				fr->carry_start = off;
-			sb_add(&fr->carry, p, (size_t)(end - p));
+			carry_add(fr, p, (size_t)(end - p), fr->max_physical + 1);
 			if (fr->carry.len > fr->max_physical)
 				carry_cut(fr, fn, arg);
 			return;
 		}
 		if (fr->carry.len > 0) {
-			sb_add(&fr->carry, p, (size_t)(nl - p));
-			if (fr->carry.len > fr->max_physical)
-				fr->carry.len = fr->max_physical;
+			bool	 cut = fr->carry.len + (size_t)(nl - p) >
+				    fr->max_physical;
+
+			carry_add(fr, p, (size_t)(nl - p), fr->max_physical);
 			physical_line(fr, fr->carry.buf, fr->carry.len,
-			    fr->carry_start, fr->carry.len == fr->max_physical,
-			    fn, arg);
+			    fr->carry_start, cut, fn, arg);
 			sb_reset(&fr->carry);
 		} else if ((size_t)(nl - p) > fr->max_physical)
 			physical_line(fr, p, fr->max_physical, off, true, fn,
@@ -276,6 +295,13 @@ framer_resume_offset(const struct framer *fr)
 
 	if (fr->carry.len > 0 && fr->carry_start < off)
 		off = fr->carry_start;
+	/*
+	 * Not inside a line being skipped: read again from there, its cut
+	 * start comes out as the same record at the same offset, where its
+	 * tail alone would be a line that never was.
+	 */
+	if (fr->skipping && fr->skip_start < off)
+		off = fr->skip_start;
 	for (i = 0; i < FRAMER_STREAMS; i++)
 		if (fr->part[i].active && fr->part[i].start < off)
 			off = fr->part[i].start;

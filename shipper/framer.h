@@ -60,6 +60,7 @@ struct framer {
 	struct strbuf	 carry;		/* an unfinished physical line */
 	uint64_t	 carry_start;
 	bool		 skipping;	/* cut line: drop to its newline */
+	uint64_t	 skip_start;	/* where that line began */
 	struct strbuf	 scratch;	/* Docker unescaping */
 	struct framer_partial part[FRAMER_STREAMS];
 	/* Counters the caller adds to its stats. */

@@ -1,0 +1,267 @@
+/*
+ * test_outputs.c — the stdout, file and null outputs through a real
+ * pipeline: NDJSON, single_value, gzip files that stay valid across
+ * restarts (one gzip member per start), directories created, errors
+ * that name the path.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "config.h"
+#include "mem.h"
+#include "pipeline.h"
+
+static char	 dir[64];
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/test_outputs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char	 cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct pipeline *
+load(const char *match_body)
+{
+	struct conf	*c = xcalloc(1, sizeof *c);
+	struct pipeline	*pl;
+	struct err	 e;
+	char		*text = xasprintf("<match t.**>\n%s</match>\n", match_body);
+
+	ck_assert_msg(conf_load_string(c, text, "test.conf", &e) == 0, "%s",
+	    e.msg);
+	free(text);
+	pl = pipeline_new(c, 0, &e);
+	ck_assert_msg(pl != NULL, "%s", e.msg);
+	return pl;
+}
+
+/* Ships records {"msg": m} for each m through the pipeline. */
+static int
+ship(struct pipeline *pl, const char *const *msgs, size_t n, struct err *e)
+{
+	struct route	*rt = pipeline_route(pl, "t.x", 3);
+	struct batch	 b;
+	size_t		 i;
+	int		 rc;
+
+	batch_init(&b);
+	for (i = 0; i < n; i++) {
+		batch_begin(&b);
+		batch_add(&b, FIELD_STR("msg"), msgs[i], strlen(msgs[i]),
+		    VAL_STRING);
+		batch_add(&b, FIELD_STR("n"), FIELD_STR("7"), VAL_RAW);
+		ck_assert(route_run(rt, &b));
+	}
+	rc = route_deliver(rt, &b, e);
+	batch_free(&b);
+	return rc;
+}
+
+static char *
+slurp_gz(const char *path)
+{
+	static char	 out[65536];
+	gzFile		 g = gzopen(path, "rb");
+	int		 n;
+
+	ck_assert_ptr_nonnull(g);
+	n = gzread(g, out, sizeof out - 1);
+	ck_assert_int_ge(n, 0);
+	out[n] = '\0';
+	gzclose(g);
+	return out;
+}
+
+START_TEST(test_file_plain)
+{
+	const char	*msgs[] = { "one", "tw\"o\n", "thr\xff" "ee" };
+	char		*body, *path = xasprintf("%s/sub/dir/out.ndjson", dir);
+	struct pipeline	*pl;
+	struct err	 e;
+
+	body = xasprintf("  @type file\n  path %s\n", path);
+	pl = load(body);
+	ck_assert_int_eq(ship(pl, msgs, 3, &e), 0);
+	ck_assert_int_eq(pipeline_flush(pl, &e), 0);
+	pipeline_free(pl);
+	pl = load(body);		/* a restart appends */
+	ck_assert_int_eq(ship(pl, msgs, 1, &e), 0);
+	pipeline_free(pl);
+	ck_assert_str_eq(slurp_gz(path),
+	    "{\"msg\":\"one\",\"n\":7}\n"
+	    "{\"msg\":\"tw\\\"o\\n\",\"n\":7}\n"
+	    "{\"msg\":\"thr\xef\xbf\xbd" "ee\",\"n\":7}\n"
+	    "{\"msg\":\"one\",\"n\":7}\n");
+	free(body);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_file_gzip)
+{
+	const char	*msgs[] = { "a", "b" };
+	char		*body, *path = xasprintf("%s/out.ndjson.gz", dir);
+	struct pipeline	*pl;
+	struct err	 e;
+	int		 i;
+
+	body = xasprintf("  @type file\n  path %s\n  compress gzip\n", path);
+	for (i = 0; i < 3; i++) {	/* three starts: three gzip members */
+		pl = load(body);
+		ck_assert_int_eq(ship(pl, msgs, 2, &e), 0);
+		ck_assert_int_eq(pipeline_flush(pl, &e), 0);
+		pipeline_free(pl);
+	}
+	ck_assert_str_eq(slurp_gz(path),
+	    "{\"msg\":\"a\",\"n\":7}\n{\"msg\":\"b\",\"n\":7}\n"
+	    "{\"msg\":\"a\",\"n\":7}\n{\"msg\":\"b\",\"n\":7}\n"
+	    "{\"msg\":\"a\",\"n\":7}\n{\"msg\":\"b\",\"n\":7}\n");
+	free(body);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_file_single_value)
+{
+	const char	*msgs[] = { "line one", "line\ttwo" };
+	char		*body, *path = xasprintf("%s/values.txt", dir);
+	struct pipeline	*pl;
+	struct err	 e;
+
+	body = xasprintf("  @type file\n  path %s\n  <format>\n"
+	    "    @type single_value\n    message_key msg\n  </format>\n", path);
+	pl = load(body);
+	ck_assert_int_eq(ship(pl, msgs, 2, &e), 0);
+	pipeline_free(pl);
+	ck_assert_str_eq(slurp_gz(path), "line one\nline\\ttwo\n");
+	free(body);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_file_unwritable)
+{
+	const char	*msgs[] = { "x" };
+	char		*body, *path = xasprintf("%s/f/out", dir), *f;
+	struct pipeline	*pl;
+	struct err	 e;
+
+	f = xasprintf("%s/f", dir);	/* a file where a directory must go */
+	close(open(f, O_CREAT | O_WRONLY, 0644));
+	body = xasprintf("  @type file\n  path %s\n", path);
+	pl = load(body);
+	ck_assert_int_eq(ship(pl, msgs, 1, &e), -1);
+	ck_assert_msg(strstr(e.msg, path) != NULL, "%s", e.msg);
+	ck_assert_uint_eq(pl->stats.output_errors, 1);
+	pipeline_free(pl);
+	free(body);
+	free(path);
+	free(f);
+}
+END_TEST
+
+/* pipeline_new owns the configuration, also when it fails. */
+static const char *
+load_error(const char *text)
+{
+	static struct err	 e;
+	struct conf		*c = xcalloc(1, sizeof *c);
+
+	ck_assert_int_eq(conf_load_string(c, text, "t.conf", &e), 0);
+	ck_assert_ptr_null(pipeline_new(c, 0, &e));
+	return e.msg;
+}
+
+START_TEST(test_file_config_errors)
+{
+	const char	*msg;
+
+	msg = load_error("<match a>\n  @type file\n  path /x/${tag}.log\n"
+	    "</match>\n");
+	ck_assert_msg(strstr(msg, "placeholders are not supported") != NULL,
+	    "%s", msg);
+	msg = load_error("<match a>\n  @type file\n  path /x/a.log\n"
+	    "  file_permission 999\n</match>\n");
+	ck_assert_msg(strstr(msg, "t.conf:4: file_permission '999' is not "
+	    "an octal mode") != NULL, "%s", msg);
+	msg = load_error("<match a>\n  @type file\n  path /x/a.log\n"
+	    "  append false\n</match>\n");
+	ck_assert_msg(strstr(msg, "append false is not supported") != NULL,
+	    "%s", msg);
+}
+END_TEST
+
+
+START_TEST(test_stdout)
+{
+	const char	*msgs[] = { "to stdout" };
+	char		*path = xasprintf("%s/stdout", dir), buf[256];
+	struct pipeline	*pl;
+	struct err	 e;
+	int		 fd, saved = dup(1);
+	ssize_t		 n;
+
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, 1);
+	pl = load("  @type stdout\n");
+	ck_assert_int_eq(ship(pl, msgs, 1, &e), 0);
+	pipeline_free(pl);
+	dup2(saved, 1);
+	close(saved);
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "{\"msg\":\"to stdout\",\"n\":7}\n");
+	close(fd);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_null)
+{
+	const char	*msgs[] = { "a", "b", "c" };
+	struct pipeline	*pl = load("  @type null\n");
+	struct err	 e;
+
+	ck_assert_int_eq(ship(pl, msgs, 3, &e), 0);
+	ck_assert_uint_eq(pl->stats.records_out, 3);
+	pipeline_free(pl);
+}
+END_TEST
+
+static Suite *
+test_suite(void)
+{
+	Suite	*s = suite_create("outputs");
+	TCase	*tc = tcase_create("outputs");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_file_plain);
+	tcase_add_test(tc, test_file_gzip);
+	tcase_add_test(tc, test_file_single_value);
+	tcase_add_test(tc, test_file_unwritable);
+	tcase_add_test(tc, test_file_config_errors);
+	tcase_add_test(tc, test_stdout);
+	tcase_add_test(tc, test_null);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check_main.h"
