@@ -8,7 +8,7 @@
  * yajl handle (a cancelled or failed handle cannot be reused), so yajl
  * allocates from a bump region that is simply rewound after the line.
  */
-#define _GNU_SOURCE		/* memmem */
+#include <stddef.h>
 #include <string.h>
 
 #include <yajl/yajl_parse.h>
@@ -147,22 +147,30 @@ fail(struct json_parser *jp, enum bad_kind kind)
 /*
  * Could a later member of the line have this key? Its last value is the
  * one the filters test, so the gate may only stop the parse when not.
- * The key's own bytes, or an escape that might spell it, say maybe.
+ * The key's own bytes before a colon, or an escape that might spell it,
+ * say maybe (so does text inside strings that looks like it: a false
+ * maybe only costs the early exit).
  */
 static bool
 key_may_repeat(const char *rest, size_t n, const char *key, size_t klen)
 {
-	const char	*p = rest, *end = rest + n;
+	const char	*p = rest, *end = rest + n, *q;
 	size_t		 i;
 
-	if (memmem(rest, n, key, klen) != NULL)
-		return true;
-	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL &&
-	    p + 1 < end) {
+	while ((p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+		for (q = p; q > rest && (q[-1] == ' ' || q[-1] == '\t' ||
+		    q[-1] == '\n' || q[-1] == '\r'); q--)
+			;
+		if ((size_t)(q - rest) >= klen + 2 && q[-1] == '"' &&
+		    q[-(ptrdiff_t)klen - 2] == '"' &&
+		    memcmp(q - klen - 1, key, klen) == 0)
+			return true;
+		p++;
+	}
+	for (p = rest; (p = memchr(p, '\\', (size_t)(end - p))) != NULL &&
+	    p + 1 < end; p += 2)
 		if (p[1] == 'u')
 			return true;
-		p += 2;
-	}
 	for (i = 0; i < klen; i++)
 		if (key[i] == '"' || key[i] == '\\' || key[i] == '/' ||
 		    (unsigned char)key[i] < 0x20)

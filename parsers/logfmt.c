@@ -15,7 +15,7 @@
  * with key=value or lacks the required keys; once it has started like
  * logfmt, an unterminated quote is truncation and anything else syntax.
  */
-#define _GNU_SOURCE		/* memmem */
+#include <stddef.h>
 #include <string.h>
 
 #include "logfmt.h"
@@ -282,6 +282,26 @@ logfmt_check_bytes(const char *line, size_t len, struct parse_error *err)
 	return PARSE_OK;
 }
 
+/*
+ * Is there a " key=" in rest? The last value of a key is the one the
+ * filters test, so the gate may stop the parse only when there is not
+ * (the caller then asks gate_passes). Quoted text that looks like a pair
+ * only costs the early exit.
+ */
+static bool
+key_again(const char *rest, size_t n, const char *key, size_t klen)
+{
+	const char	*p = rest, *end = rest + n;
+
+	while ((p = memchr(p, '=', (size_t)(end - p))) != NULL) {
+		if ((size_t)(p - rest) >= klen + 1 && p[-(ptrdiff_t)klen - 1] ==
+		    ' ' && memcmp(p - klen, key, klen) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 enum parse_status
 logfmt_parse(const char *line, size_t len, const struct logfmt_opts *opts,
     struct batch *b, const struct gate *gate, struct gate_state *gst,
@@ -317,15 +337,10 @@ logfmt_parse(const char *line, size_t len, const struct logfmt_opts *opts,
 		batch_add(b, line + ks, i - ks, v.val, v.vlen, VAL_STRING);
 		if (opts != NULL)
 			logfmt_required(opts, line + ks, i - ks, &seen);
-		/*
-		 * The last value of a key is the one the filters test: stop
-		 * only if the key cannot come again (the caller then asks
-		 * gate_passes).
-		 */
 		if (gate != NULL && gst != NULL && gate_feed(gate, gst,
 		    line + ks, i - ks, v.val, v.vlen) == GATE_DROP &&
-		    !late_gate && !(late_gate = memmem(line + v.next,
-		    len - v.next, line + ks, i - ks) != NULL))
+		    !late_gate && !(late_gate = key_again(line + v.next,
+		    len - v.next, line + ks, i - ks)))
 			return PARSE_DROP;
 		i = v.next;
 		first = false;

@@ -13,6 +13,7 @@
 
 #include "backfill.h"
 #include "framer.h"
+#include "hash.h"
 #include "log.h"
 #include "mem.h"
 #include "posfile.h"
@@ -67,12 +68,9 @@ unsigned
 backfill_shard_of(const char *path, unsigned n)
 {
 	const char	*base = strrchr(path, '/');
-	uint64_t	 h = 1469598103934665603ULL;
 
 	base = base ? base + 1 : path;
-	while (*base != '\0')
-		h = (h ^ (unsigned char)*base++) * 1099511628211ULL;
-	return n ? (unsigned)(h % n) : 0;
+	return n ? (unsigned)(fnv1a(base, strlen(base)) % n) : 0;
 }
 
 /* --- collecting files ---------------------------------------------------- */

@@ -41,6 +41,7 @@ struct inner_cfg {
 	bool		 ignorecase;
 	bool		 multiline;
 	char		*message_key;
+	char		**required_keys;
 };
 
 struct inner {
@@ -126,6 +127,10 @@ static const struct param_def json_params[] = {
 
 static const struct param_def logfmt_params[] = {
 	TIME_CFG_PARAMS(struct inner_cfg, time, "time"),
+	{ .name = "required_keys", .type = PARAM_ARRAY, .def = "time,level",
+	  .offset = I(required_keys),
+	  .help = "keys a line must have to be a record (logrus always writes "
+	  "time and level); [] accepts any key=value line" },
 	PARAMS_END
 };
 
@@ -248,6 +253,10 @@ inner_init(struct inner *in, struct conf_elem *el, bool nested,
 			return err_at(e, el->file, el->line, "max_nesting %lld: "
 			    "must be between 1 and 100000", in->cfg.max_nesting);
 		in->jp = json_parser_new((unsigned)in->cfg.max_nesting);
+	}
+	if (in->type == INNER_LOGFMT) {
+		in->lf.required = (const char *const *)in->cfg.required_keys;
+		in->lf.nrequired = conf_strv_len(in->cfg.required_keys);
 	}
 	if (in->type == INNER_REGEXP)
 		return inner_regexp(in, el, e);
@@ -561,9 +570,13 @@ parse_failed(struct filter *f, struct batch *b, struct record *r,
 {
 	const char	*name = bad_kind_name(kind);
 
-	f->stats->bad[kind]++;
-	r->flags |= REC_PARSE_ERROR;
-	batch_add(b, FIELD_STR("parse_error"), name, strlen(name), VAL_STRING);
+	/* A line whose envelope was already broken is counted once, so. */
+	if (!(r->flags & REC_PARSE_ERROR)) {
+		f->stats->bad[kind]++;
+		r->flags |= REC_PARSE_ERROR;
+		batch_add(b, FIELD_STR("parse_error"), name, strlen(name),
+		    VAL_STRING);
+	}
 	return gate_unparsed(gate, gst, b, r);
 }
 

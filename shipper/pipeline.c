@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
 #include "log.h"
 #include "mem.h"
 #include "params.h"
@@ -561,16 +562,6 @@ route_compile(struct pipeline *pl, const char *tag, size_t len)
 	return rt;
 }
 
-static uint64_t
-tag_hash(const char *s, size_t n)
-{
-	uint64_t	 h = 1469598103934665603ULL;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static void
 routes_grow(struct pipeline *pl)
 {
@@ -582,7 +573,7 @@ routes_grow(struct pipeline *pl)
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == NULL)
 			continue;
-		j = tag_hash(old[i]->tag, old[i]->taglen) & (pl->cap_routes - 1);
+		j = fnv1a(old[i]->tag, old[i]->taglen) & (pl->cap_routes - 1);
 		while (pl->routes[j] != NULL)
 			j = (j + 1) & (pl->cap_routes - 1);
 		pl->routes[j] = old[i];
@@ -598,7 +589,7 @@ pipeline_route(struct pipeline *pl, const char *tag, size_t len)
 
 	if (pl->nroutes * 2 >= pl->cap_routes)
 		routes_grow(pl);
-	j = tag_hash(tag, len) & (pl->cap_routes - 1);
+	j = fnv1a(tag, len) & (pl->cap_routes - 1);
 	while ((rt = pl->routes[j]) != NULL) {
 		if (rt->taglen == len && memcmp(rt->tag, tag, len) == 0)
 			return rt;

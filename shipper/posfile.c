@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "mem.h"
 #include "posfile.h"
 #include "strbuf.h"
@@ -17,8 +18,8 @@ uint64_t
 fingerprint_bytes(const char *p, size_t n, bool complete)
 {
 	const char	*nl = memchr(p, '\n', n < FP_BYTES ? n : FP_BYTES);
-	uint64_t	 h = 1469598103934665603ULL;
-	size_t		 i, len;
+	uint64_t	 h;
+	size_t		 len;
 
 	if (nl != NULL)
 		len = (size_t)(nl - p) + 1;
@@ -26,8 +27,7 @@ fingerprint_bytes(const char *p, size_t n, bool complete)
 		len = n < FP_BYTES ? n : FP_BYTES;
 	else
 		return 0;
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	h = fnv1a(p, len);
 	return h ? h : 1;
 }
 

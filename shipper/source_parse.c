@@ -149,7 +149,7 @@ add_copy(struct batch *b, const char *key, const char *val, size_t vlen)
 
 /* A line that is not of the envelope's format. */
 static void
-raw_line(struct source_parse *sp, struct batch *b,
+raw_line(struct source_parse *sp, struct batch *b, struct record *r,
     const struct logical_line *ll, struct stats *st)
 {
 	struct parse_error	 pe;
@@ -165,6 +165,7 @@ raw_line(struct source_parse *sp, struct batch *b,
 		batch_undo(b, &m);
 	}
 	st->bad[BAD_ENVELOPE]++;
+	r->flags |= REC_PARSE_ERROR;
 	batch_add(b, sp->cfg.message_key, strlen(sp->cfg.message_key), copy,
 	    ll->len, VAL_STRING);
 	batch_add(b, FIELD_STR("parse_error"), FIELD_STR("envelope"),
@@ -182,7 +183,7 @@ source_parse_record(struct source_parse *sp, struct batch *b,
 	r->offset = ll->offset;
 	r->time = env->time_ns != 0 ? env->time_ns : now;
 	if (ll->not_envelope && sp->envelope != ENVELOPE_NONE)
-		raw_line(sp, b, ll, st);
+		raw_line(sp, b, r, ll, st);
 	else {
 		add_copy(b, sp->cfg.message_key, ll->content, ll->len);
 		if (env->stream != NULL)

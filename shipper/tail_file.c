@@ -778,10 +778,12 @@ tail_files_free(struct tail *t)
 {
 	struct tail_file	*f, *next;
 
-	for (f = t->files; f != NULL; f = next) {
-		next = f->next;
+	/* Close them all before freeing any: closing looks at the others. */
+	for (f = t->files; f != NULL; f = f->next)
 		if (!f->gone)
 			file_close(f);
+	for (f = t->files; f != NULL; f = next) {
+		next = f->next;
 		file_free(f);
 	}
 	t->files = NULL;

@@ -264,7 +264,8 @@ tail_newer_siblings(const char *after, uint64_t live_ino)
 		v[n++].rank = rank;
 	}
 	closedir(dh);
-	qsort(v, n, sizeof *v, sibling_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof *v, sibling_cmp);
 done:
 	out = xcalloc(n + 1, sizeof *out);
 	for (i = 0; i < n; i++)

@@ -1155,8 +1155,10 @@ static const struct gate_line {
 	L("time=x level=debug msg=\"cut", false, false),
 	L("time=x level=error msg=\"cut", false, false),
 	L("time=x level=info msg=y level=warning", true, false),
+	L("time=x level=info msg=\"level=error\"", false, true),
+	L("{\"level\":\"debug\",\"level\" :\"error\"}", true, false),
 	L("time=x level=info msg=\"\xff\"", false, false),
-	L("level=warning msg=\"no time\"", true, false),
+	L("level=warning msg=\"no time\"", false, false), /* not logrus: no time */
 	L("time=x msg=\"no level\"", false, false),
 #undef L
 };

@@ -755,6 +755,8 @@ END_TEST
 
 START_TEST(test_reset)
 {
+	int	 i;
+
 	init(ENVELOPE_CRI, 5);
 	FEED(T1 " stdout P 1234567\n" T1 " stderr F carried");
 	ck_assert(framer_pending(&fr));
@@ -773,7 +775,7 @@ START_TEST(test_reset)
 
 	/* A reset in the middle of a skipped line ends the skipping. */
 	init(ENVELOPE_NONE, 4);
-	for (int i = 0; i < 20000; i++)
+	for (i = 0; i < 20000; i++)
 		FEED("xxxxxxxxxx");
 	ck_assert_uint_eq(out.n, 1);
 	framer_reset(&fr, 0);

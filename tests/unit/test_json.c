@@ -846,10 +846,17 @@ START_TEST(test_gate_repeated_key)
 	ck_assert_int_eq(gparse("{\"level\":\"error\",\"level\":\"info\",\"a\":1}",
 	    &level_gate, true), PARSE_DROP);
 	ck_assert_uint_eq(rec()->nfields, 2);
-	/* The key's text later in a value: read on, decide at the end. */
+	/* The word inside a value is not a key: the early exit stays. */
 	ck_assert_int_eq(gparse("{\"level\":\"info\",\"msg\":\"log level "
 	    "changed\",\"a\":1}", &level_gate, true), PARSE_DROP);
+	ck_assert_uint_eq(rec()->nfields, 1);
+	/* Any \u escape later might spell it: read on, decide at the end. */
+	ck_assert_int_eq(gparse("{\"level\":\"info\",\"msg\":\"\\u003c\","
+	    "\"a\":1}", &level_gate, true), PARSE_DROP);
 	ck_assert_uint_eq(rec()->nfields, 3);
+	/* A later key with blanks before its colon is still that key. */
+	ck_assert_int_eq(gparse("{\"level\":\"info\",\"level\" \t:\"error\"}",
+	    &level_gate, true), PARSE_OK);
 	/* An escape that cannot spell the key does not stop the early exit. */
 	ck_assert_int_eq(gparse("{\"level\":\"info\",\"msg\":\"a \\\"q\\\"\","
 	    "\"a\":1}", &level_gate, true), PARSE_DROP);

@@ -214,6 +214,8 @@ END_TEST
 
 START_TEST(test_values_override)
 {
+	size_t	 i;
+
 	apply_ok("str hello world\nnum -3\nsize 512k\ninterval 250ms\n"
 	    "flag true\nratio 1e3\nmode off\npaths a,b\nlabels k:v\n"
 	    "password s3cr3t\nlegacy false\n");
@@ -229,7 +231,7 @@ START_TEST(test_values_override)
 	ck_assert_str_eq(cfg.password, "s3cr3t");
 	ck_assert(!cfg.legacy);		/* accepted, stored, no effect */
 	/* Every parameter is marked as taken. */
-	for (size_t i = 0; i < c.root.elems[0].nparams; i++)
+	for (i = 0; i < c.root.elems[0].nparams; i++)
 		ck_assert(c.root.elems[0].params[i].used);
 }
 END_TEST

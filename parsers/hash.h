@@ -1,0 +1,25 @@
+/*
+ * hash.h — FNV-1a, 64 bits: file fingerprints, tag tables and backfill
+ * shards. Fingerprints become record identities, so this never changes.
+ */
+#ifndef PARSERS_HASH_H
+#define PARSERS_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FNV1A_BASIS	14695981039346656037ULL
+#define FNV1A_PRIME	1099511628211ULL
+
+static inline uint64_t
+fnv1a(const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+	uint64_t		 h = FNV1A_BASIS;
+
+	while (n-- > 0)
+		h = (h ^ *s++) * FNV1A_PRIME;
+	return h;
+}
+
+#endif
