@@ -136,8 +136,9 @@ file_save_position(struct tail_file *f)
 		log_error("%s", e.msg);
 		return;
 	}
-	if (f->fingerprint != 0)
-		posfile_set_fingerprint(&t->pf, f->pe, f->fingerprint);
+	/* Always the first line of the file the offset is in: a stale one
+	 * would send a restart back into a copy already read. */
+	posfile_set_fingerprint(&t->pf, f->pe, f->fingerprint);
 	tstats(t)->pos_writes = t->pf.writes;
 }
 

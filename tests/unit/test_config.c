@@ -922,18 +922,23 @@ END_TEST
 static const char *
 data_dir(void)
 {
-	static char	 dir[512];
+	static char	 dir[PATH_MAX + 64];
 	const char	*top = getenv("top_srcdir");
 
 #ifdef TOP_SRCDIR
 	if (top == NULL)
 		top = TOP_SRCDIR;
 #endif
+	char		 real[PATH_MAX];
+
 	if (top == NULL || strcmp(top, ".") == 0)
 		return "tests/data/fluentd-configs";
-	if (snprintf(dir, sizeof dir, "%s/tests/data/fluentd-configs", top) >=
+	/* Messages name files as the loader cleans their paths. */
+	if (realpath(top, real) == NULL)
+		ck_abort_msg("top_srcdir %s: %s", top, strerror(errno));
+	if (snprintf(dir, sizeof dir, "%s/tests/data/fluentd-configs", real) >=
 	    (int)sizeof dir)
-		ck_abort_msg("top_srcdir is too long: %s", top);
+		ck_abort_msg("top_srcdir is too long: %s", real);
 	return dir;
 }
 
