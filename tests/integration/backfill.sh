@@ -46,6 +46,20 @@ check_corpus cri --seed 5 --files 3 --format cri --inner text \
 check_corpus kubelet --seed 6 --files 3 --format mixed --inner json \
     --lines 6000 --bad-rate 0.01 --gzip --rotations 3 --rotate-naming kubelet
 
+# The bundled sample (README command 1) is whole and ships exactly.
+cp -r "$top_srcdir/tests/sample" "$WORK/sample"
+chmod -R u+w "$WORK/sample"
+conf_for "$WORK/sample.ndjson" > "$WORK/sample.conf"
+"$SHIPPER" -c "$WORK/sample.conf" --backfill "$WORK/sample" \
+    --summary-json "$WORK/sample.json" > /dev/null 2>&1
+tap_is $? 0 "sample: backfill exits 0"
+tap_is "$(json_get "$WORK/sample.json" files_read)" \
+    "$(json_get "$WORK/sample/manifest.json" totals.files)" \
+    "sample: every file of its manifest is there and read"
+$OUTCOUNT --expected "$WORK/sample/expected_kept.tsv" --audit \
+    "$WORK/sample.ndjson" > /dev/null
+tap_ok $? "sample: exactly its WARN/ERROR and audit records"
+
 # Without the grep every line is a record, and every bad one is counted
 # by kind exactly as the generator made it.
 cat > "$WORK/all.conf" <<C
