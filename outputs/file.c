@@ -19,6 +19,7 @@
 
 #include "buffer_conf.h"
 #include "encode.h"
+#include "fsutil.h"
 #include "mem.h"
 #include "plugin.h"
 
@@ -110,35 +111,12 @@ file_init(struct output *o, struct conf_elem *el, struct err *e)
 }
 
 static int
-mkdirs(char *path, mode_t mode, struct err *e)
-{
-	char	*p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, mode) != 0 && errno != EEXIST) {
-			err_set(e, "cannot create directory %s: %s", path,
-			    strerror(errno));
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
-static int
 file_open(struct output *o, struct err *e)
 {
 	struct file_cfg		*cfg = o->cfg;
 	struct file_priv	*fp = o->priv;
-	char			*dir = xstrdup(cfg->path);
-	int			 rc = mkdirs(dir, fp->dmode, e);
 
-	free(dir);
-	if (rc != 0)
+	if (mkdir_parents(cfg->path, fp->dmode, e) != 0)
 		return -1;
 	fp->fd = open(cfg->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 	    fp->fmode);

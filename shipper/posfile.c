@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "hash.h"
 #include "mem.h"
 #include "posfile.h"
@@ -249,7 +250,7 @@ posfile_open(struct posfile *pf, const char *path, bool follow_inodes,
 	pf->path = xstrdup(path);
 	pf->fp_path = xasprintf("%s.fingerprints", path);
 	pf->follow_inodes = follow_inodes;
-	if (read_whole(path, &sb, e) != 0)
+	if (mkdir_parents(path, 0755, e) != 0 || read_whole(path, &sb, e) != 0)
 		goto fail;
 	load_lines(&sb, load_line, pf);
 	sb_reset(&sb);

@@ -405,10 +405,17 @@ START_TEST(test_open_errors)
 {
 	char	 p[PATH_MAX + 64], want[2 * PATH_MAX];
 
-	snprintf(p, sizeof p, "%s/missing/tail.pos", dir);
+	/* Missing directories are made, as Fluentd does. */
+	snprintf(p, sizeof p, "%s/missing/deeper/tail.pos", dir);
+	ck_assert_int_eq(posfile_open(&pf, p, false, &e), 0);
+	posfile_close(&pf);
+	/* A file where a directory must go cannot be. */
+	snprintf(p, sizeof p, "%s/afile", dir);
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	snprintf(p, sizeof p, "%s/afile/sub/tail.pos", dir);
 	ck_assert_int_eq(posfile_open(&pf, p, false, &e), -1);
-	snprintf(want, sizeof want, "cannot write %s.tmp: No such file or "
-	    "directory (is its directory writable?)", p);
+	snprintf(want, sizeof want, "cannot create directory %s/afile/sub: "
+	    "Not a directory", dir);
 	ck_assert_str_eq(e.msg, want);
 	ck_assert_int_eq(pf.fd, -1);
 	ck_assert_ptr_null(pf.path);
