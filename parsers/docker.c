@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "hex.h"
 #include "utf8.h"
 #include "timefmt.h"
 
@@ -44,24 +45,12 @@ ran_out(struct dscan *ds)
 	return NULL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at p, or -1. */
 static long
 hex4(const char *p)
 {
-	int	 a = hexval(p[0]), b = hexval(p[1]), c = hexval(p[2]);
-	int	 d = hexval(p[3]);
+	int	 a = hex_digit(p[0]), b = hex_digit(p[1]), c = hex_digit(p[2]);
+	int	 d = hex_digit(p[3]);
 
 	if (a < 0 || b < 0 || c < 0 || d < 0)
 		return -1;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "logfmt.h"
+#include "hex.h"
 #include "utf8.h"
 
 #define LOGFMT_MAX_REQUIRED 64	/* required keys tracked in a bit mask */
@@ -35,18 +36,6 @@ logfmt_fail(struct parse_error *err, enum bad_kind kind, size_t offset,
 	return PARSE_FAIL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n hex digits at s as a number, or -1. */
 static long
 hexn(const char *s, size_t n)
@@ -56,7 +45,7 @@ hexn(const char *s, size_t n)
 	int	 h;
 
 	for (i = 0; i < n; i++) {
-		if ((h = hexval(s[i])) < 0)
+		if ((h = hex_digit(s[i])) < 0)
 			return -1;
 		v = v << 4 | h;
 	}

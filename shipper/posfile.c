@@ -9,6 +9,7 @@
 
 #include "fsutil.h"
 #include "hash.h"
+#include "hex.h"
 #include "mem.h"
 #include "posfile.h"
 #include "strbuf.h"
@@ -52,10 +53,7 @@ hex16(const char *s, size_t n, uint64_t *v)
 	if (n == 0 || n > 16)
 		return -1;
 	for (i = 0; i < n; i++) {
-		char	 c = s[i];
-		int	 d = c >= '0' && c <= '9' ? c - '0' :
-			    c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-			    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int	 d = hex_digit(s[i]);
 
 		if (d < 0)
 			return -1;
@@ -69,8 +67,7 @@ hexrun(const char *s, size_t n)
 {
 	size_t	 i = 0;
 
-	while (i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-	    s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+	while (i < n && hex_digit(s[i]) >= 0)
 		i++;
 	return i;
 }

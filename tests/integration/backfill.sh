@@ -62,37 +62,8 @@ tap_ok $? "sample: exactly its WARN/ERROR and audit records"
 
 # Without the grep every line is a record, and every bad one is counted
 # by kind exactly as the generator made it.
-cat > "$WORK/all.conf" <<C
-<source>
-  @type tail
-  path /var/log/containers/*.log
-  tag kubernetes.*
-  <parse>
-    @type container
-  </parse>
-</source>
-<filter kubernetes.**>
-  @type parser
-  key_name log
-  reserve_data true
-  <parse>
-    @type multi_format
-    <pattern>
-      format json
-    </pattern>
-    <pattern>
-      format logfmt
-    </pattern>
-  </parse>
-</filter>
-<filter kubernetes.**>
-  @type spire
-</filter>
-<match kubernetes.**>
-  @type file
-  path $WORK/all.ndjson
-</match>
-C
+pipeline_conf "/var/log/containers/*.log" "$WORK/unused.pos" \
+    "$WORK/all.ndjson" 0 > "$WORK/all.conf"
 "$SHIPPER" -c "$WORK/all.conf" --backfill "$WORK/mixed" \
     --summary-json "$WORK/all.json" > /dev/null 2>&1
 tap_is $? 0 "no grep: backfill exits 0"
