@@ -6,10 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonenc.h"
 #include "log.h"
+#include "strbuf.h"
 #include "timefmt.h"
 
 static enum log_level log_threshold = LOG_INFO;
+static int log_json;
 
 static const char *const log_names[] = {
 	"error", "warn", "info", "debug", "trace"
@@ -19,6 +22,12 @@ void
 log_set_level(enum log_level level)
 {
 	log_threshold = level;
+}
+
+void
+log_set_json(int on)
+{
+	log_json = on;
 }
 
 int
@@ -37,7 +46,8 @@ log_level_parse(const char *name)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	char		 ts[RFC3339_NANO_LEN + 1];
+	char		 ts[RFC3339_NANO_LEN + 1], msg[4096];
+	struct strbuf	 sb = STRBUF_INIT;
 	struct timespec	 now;
 	va_list		 ap;
 
@@ -45,9 +55,16 @@ log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	time_format_rfc3339((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ts);
-	fprintf(stderr, "%s [%s] ", ts, log_names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (log_json) {
+		sb_addf(&sb, "{\"time\":\"%s\",\"level\":\"%s\",\"message\":",
+		    ts, log_names[level]);
+		json_put_string(&sb, msg, strlen(msg));
+		sb_adds(&sb, "}\n");
+	} else
+		sb_addf(&sb, "%s [%s] %s\n", ts, log_names[level], msg);
+	fwrite(sb.buf, 1, sb.len, stderr);
+	sb_free(&sb);
 }

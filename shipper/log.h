@@ -13,6 +13,8 @@ enum log_level {
 };
 
 void	log_set_level(enum log_level level);
+/* JSON lines ({"time":...,"level":...,"message":...}) instead of text. */
+void	log_set_json(int on);
 /* Fluentd's names: fatal error warn info debug trace. -1 if unknown. */
 int	log_level_parse(const char *name);
 void	log_msg(enum log_level level, const char *fmt, ...)

@@ -27,6 +27,18 @@ struct gate_link {
 };
 
 static const char *const system_sections[] = { "log", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
+
+static const struct param_def system_log_params[] = {
+	{ .name = "format", .type = PARAM_ENUM, .def = "text",
+	  .choices = log_formats, .offset = offsetof(struct system_cfg,
+	  log_format), .help = "the shipper's own log lines: text, or json "
+	  "(one object per line: time, level, message)" },
+	{ .name = "time_format", .type = PARAM_STRING, .flags = PARAM_NOOP,
+	  .offset = offsetof(struct system_cfg, log_time_format),
+	  .help = "times are always RFC 3339 with nanoseconds" },
+	PARAMS_END
+};
 
 static const struct param_def system_params[] = {
 	{ .name = "log_level", .type = PARAM_STRING, .def = "info",
@@ -53,6 +65,7 @@ void
 pipeline_reference_system(struct strbuf *out)
 {
 	params_reference(system_params, "### <system>", out);
+	params_reference(system_log_params, "#### <log> (in <system>)", out);
 }
 
 /* --- building plugins ---------------------------------------------------- */
@@ -249,6 +262,7 @@ source_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 static int
 system_load(struct pipeline *pl, struct conf_elem *el, struct err *e)
 {
+	size_t	 i;
 	int	 level;
 
 	if (params_apply(system_params, el, &pl->sys, "<system>", e) != 0 ||
@@ -268,6 +282,16 @@ system_load(struct pipeline *pl, struct conf_elem *el, struct err *e)
 		    pl->sys.log_level);
 	}
 	log_set_level((enum log_level)level);
+	for (i = 0; i < el->nelems; i++) {
+		struct conf_elem *l = &el->elems[i];
+
+		if (params_apply(system_log_params, l, &pl->sys, "<system> <log>",
+		    e) != 0 || params_check_sections(l, NULL, "<system> <log>",
+		    e) != 0)
+			return -1;
+		l->used = true;
+	}
+	log_set_json(pl->sys.log_format == 1);
 	el->used = true;
 	return 0;
 }
@@ -389,6 +413,7 @@ pipeline_free(struct pipeline *pl)
 		route_free(pl->routes[i]);
 	free(pl->routes);
 	params_free(system_params, &pl->sys);
+	params_free(system_log_params, &pl->sys);
 	if (pl->conf != NULL) {
 		conf_free(pl->conf);
 		free(pl->conf);

@@ -30,6 +30,9 @@ struct system_cfg {
 	char		*root_dir;
 	bool		 suppress_repeated_stacktrace;
 	char		*process_name;
+	/* <log> */
+	int		 log_format;
+	char		*log_time_format;
 };
 
 struct directive {
