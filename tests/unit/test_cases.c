@@ -28,6 +28,7 @@
 #include "pipeline.h"
 #include "source_parse.h"
 #include "strbuf.h"
+#include "hex.h"
 
 #define NOW_NS		1714521600000000000LL	/* 2024-05-01T00:00:00Z */
 #define MAX_CASES	512
@@ -49,18 +50,6 @@ static char	 cases_dir[4096];
 
 /* --- reading a case ------------------------------------------------------ */
 
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* An input line: literal bytes, but \x{HH...} is bytes given in hex. */
 static void
 unescape_line(struct strbuf *out, const char *s, size_t n, const char *name,
@@ -71,9 +60,9 @@ unescape_line(struct strbuf *out, const char *s, size_t n, const char *name,
 	while (i < n) {
 		if (n - i >= 3 && memcmp(s + i, "\\x{", 3) == 0) {
 			for (j = i + 3; j < n && s[j] != '}'; j += 2) {
-				int	 hi = hexdigit((unsigned char)s[j]);
+				int	 hi = hex_digit((unsigned char)s[j]);
 				int	 lo = j + 1 < n ?
-				    hexdigit((unsigned char)s[j + 1]) : -1;
+				    hex_digit((unsigned char)s[j + 1]) : -1;
 
 				if (hi < 0 || lo < 0)
 					ck_abort_msg("%s:%d: bad \\x{...}", name,

@@ -19,6 +19,7 @@
 #include "jsonenc.h"
 #include "strbuf.h"
 #include "utf8.h"
+#include "gate_fixtures.h"
 
 static struct batch		 b;
 static struct json_parser	*jp;
@@ -667,38 +668,15 @@ END_TEST
 
 /* --- the gate ----------------------------------------------------------- */
 
-static bool
-match_any(const void *arg, const char *val, size_t len)
-{
-	const char *const	*w;
-
-	for (w = arg; *w != NULL; w++)
-		if (strlen(*w) == len && memcmp(*w, val, len) == 0)
-			return true;
-	return false;
-}
-
-static const char *const warn_error[] = { "warning", "error", NULL };
 static const char *const warn_error_empty[] = { "warning", "error", "", NULL };
-static const char *const audit[] = { "audit", NULL };
-static const char *const api[] = { "api", NULL };
-
-static const struct gate level_gate = {
-	.require = { { "level", 5, match_any, warn_error } },
-	.nrequire = 1,
-};
 
 static const struct gate level_or_missing_gate = {
 	.require = { { "level", 5, match_any, warn_error_empty } },
 	.nrequire = 1,
 };
 
-static const struct gate audit_gate = {
-	.require = { { "level", 5, match_any, warn_error } },
-	.nrequire = 1,
-	.rescue = { { "type", 4, match_any, audit } },
-	.nrescue = 1,
-};
+static const char *const api[] = { "api", NULL };
+
 
 static const struct gate two_gate = {
 	.require = { { "level", 5, match_any, warn_error },

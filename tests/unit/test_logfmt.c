@@ -13,6 +13,7 @@
 
 #include "logfmt.h"
 #include "strbuf.h"
+#include "gate_fixtures.h"
 
 static const char *const spire_required[] = { "time", "level" };
 static const struct logfmt_opts spire_opts = { spire_required, 2 };
@@ -441,31 +442,6 @@ END_TEST
 
 /* --- the gate ----------------------------------------------------------- */
 
-static bool
-match_any(const void *arg, const char *val, size_t len)
-{
-	const char *const	*w;
-
-	for (w = arg; *w != NULL; w++)
-		if (strlen(*w) == len && memcmp(*w, val, len) == 0)
-			return true;
-	return false;
-}
-
-static const char *const warn_error[] = { "warning", "error", NULL };
-static const char *const audit[] = { "audit", NULL };
-
-static const struct gate level_gate = {
-	.require = { { "level", 5, match_any, warn_error } },
-	.nrequire = 1,
-};
-
-static const struct gate audit_gate = {
-	.require = { { "level", 5, match_any, warn_error } },
-	.nrequire = 1,
-	.rescue = { { "type", 4, match_any, audit } },
-	.nrescue = 1,
-};
 
 static enum parse_status
 parse_gate(const char *s, const struct gate *g, bool final,

@@ -16,24 +16,7 @@
 #include "config.h"
 #include "mem.h"
 #include "pipeline.h"
-
-static char	 dir[64];
-
-static void
-setup(void)
-{
-	strcpy(dir, "/tmp/test_outputs.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
+#include "tmpdir.h"
 
 static struct pipeline *
 load(const char *match_body)
@@ -91,7 +74,7 @@ slurp_gz(const char *path)
 START_TEST(test_file_plain)
 {
 	const char	*msgs[] = { "one", "tw\"o\n", "thr\xff" "ee" };
-	char		*body, *path = xasprintf("%s/sub/dir/out.ndjson", dir);
+	char		*body, *path = xasprintf("%s/sub/dir/out.ndjson", tmpdir);
 	struct pipeline	*pl;
 	struct err	 e;
 
@@ -116,7 +99,7 @@ END_TEST
 START_TEST(test_file_gzip)
 {
 	const char	*msgs[] = { "a", "b" };
-	char		*body, *path = xasprintf("%s/out.ndjson.gz", dir);
+	char		*body, *path = xasprintf("%s/out.ndjson.gz", tmpdir);
 	struct pipeline	*pl;
 	struct err	 e;
 	int		 i;
@@ -140,7 +123,7 @@ END_TEST
 START_TEST(test_file_single_value)
 {
 	const char	*msgs[] = { "line one", "line\ttwo" };
-	char		*body, *path = xasprintf("%s/values.txt", dir);
+	char		*body, *path = xasprintf("%s/values.txt", tmpdir);
 	struct pipeline	*pl;
 	struct err	 e;
 
@@ -158,11 +141,11 @@ END_TEST
 START_TEST(test_file_unwritable)
 {
 	const char	*msgs[] = { "x" };
-	char		*body, *path = xasprintf("%s/f/out", dir), *f;
+	char		*body, *path = xasprintf("%s/f/out", tmpdir), *f;
 	struct pipeline	*pl;
 	struct err	 e;
 
-	f = xasprintf("%s/f", dir);	/* a file where a directory must go */
+	f = xasprintf("%s/f", tmpdir);	/* a file where a directory must go */
 	close(open(f, O_CREAT | O_WRONLY, 0644));
 	body = xasprintf("  @type file\n  path %s\n", path);
 	pl = load(body);
@@ -211,7 +194,7 @@ END_TEST
 START_TEST(test_stdout)
 {
 	const char	*msgs[] = { "to stdout" };
-	char		*path = xasprintf("%s/stdout", dir), buf[256];
+	char		*path = xasprintf("%s/stdout", tmpdir), buf[256];
 	struct pipeline	*pl;
 	struct err	 e;
 	int		 fd, saved = dup(1);
@@ -252,7 +235,7 @@ test_suite(void)
 	Suite	*s = suite_create("outputs");
 	TCase	*tc = tcase_create("outputs");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, test_file_plain);
 	tcase_add_test(tc, test_file_gzip);
 	tcase_add_test(tc, test_file_single_value);

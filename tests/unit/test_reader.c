@@ -14,31 +14,14 @@
 #include <zlib.h>
 
 #include "reader.h"
-
-static char	 dir[64];
-
-static void
-setup(void)
-{
-	strcpy(dir, "/tmp/test_reader.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
+#include "tmpdir.h"
 
 static char *
 path_of(const char *name)
 {
 	static char	 p[128];
 
-	snprintf(p, sizeof p, "%s/%s", dir, name);
+	snprintf(p, sizeof p, "%s/%s", tmpdir, name);
 	return p;
 }
 
@@ -216,7 +199,7 @@ test_suite(void)
 	Suite	*s = suite_create("reader");
 	TCase	*tc = tcase_create("reader");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, test_plain);
 	tcase_add_test(tc, test_gzip_by_content);
 	tcase_add_test(tc, test_gzip_members);
