@@ -14,7 +14,7 @@ OUTCOUNT="$PYTHON3 $top_srcdir/tests/gen/outcount.py"
 
 tap_n=0
 tap_failed=0
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/spire-shipper-test.XXXXXX")
+WORK=$(mktemp -d)	# under $TMPDIR, or /tmp
 trap 'tap_cleanup' EXIT
 
 tap_cleanup() {
