@@ -275,9 +275,11 @@ file_same_content(struct tail_file *f)
 
 	if (f->rd != NULL || f->fd == -1 || f->draining || fstat(f->fd, &st))
 		return true;
-	if ((uint64_t)st.st_size < f->read_off ||
-	    (f->fingerprint != 0 && f->read_off > 0 &&
-	    (fp = file_fingerprint(f->fd)) != 0 && fp != f->fingerprint)) {
+	/* Also before the first read: a file opened at a scan can be copied
+	 * and truncated before it is read, and its copy is then the only
+	 * place its lines are. */
+	if ((uint64_t)st.st_size < f->read_off || (f->fingerprint != 0 &&
+	    (fp = file_fingerprint(f->fd)) != f->fingerprint)) {
 		file_truncated(f);
 		return false;
 	}
@@ -535,7 +537,7 @@ file_truncated(struct tail_file *f)
 		copy->holder = f;
 		copy->fingerprint = f->fingerprint;
 		f->holds++;
-	} else if (f->delivered > 0)
+	} else if (f->delivered > 0 || f->read_off == 0)
 		log_warn("tail: %s was truncated (copytruncate?) and no copy "
 		    "of it (first line %016llx) was found: lines after offset "
 		    "%llu may be lost", f->path,
@@ -577,7 +579,7 @@ entry_replaced(const struct pos_entry *pe, uint64_t ino, uint64_t size,
     uint64_t fp)
 {
 	return pe->inode != ino || size < pe->offset || (pe->fingerprint != 0 &&
-	    fp != 0 && fp != pe->fingerprint);
+	    fp != pe->fingerprint);
 }
 
 void
