@@ -78,6 +78,16 @@ struct batch {
 	/* What the batch came from, for outputs that name it. */
 	const char	*tag;
 	size_t		 taglen;
+	/*
+	 * The file its records were read from, as the source matched it
+	 * (a rotated sibling: the live path), and that file's identity for
+	 * document ids: the same for the live file and its rotated, even
+	 * gzipped, copies (see source_origin()). NULL when not from a file.
+	 */
+	const char	*source;
+	size_t		 sourcelen;
+	const char	*origin;
+	size_t		 originlen;
 };
 
 void	 batch_init(struct batch *b);

@@ -25,6 +25,8 @@
 #include "record.h"
 #include "strbuf.h"
 
+struct buffer;
+struct chunk;
 struct pipeline;
 struct stats;
 struct loop;
@@ -123,6 +125,27 @@ struct output_ops {
 				    struct err *e);
 	int			(*flush)(struct output *o, struct err *e);
 	void			(*destroy)(struct output *o);
+
+	/*
+	 * Buffered outputs (see buffer.h) have encode and send instead of
+	 * write; the pipeline gives them a buffer from their <buffer>
+	 * section, or the defaults. encode appends one committed record's
+	 * entry to out; send starts sending the pending entries of c and
+	 * reports through chunk_settle and chunk_done (0: started; -1 with
+	 * e set: not started, retried with backoff).
+	 */
+	int			(*encode)(struct output *o,
+				    const struct batch *b,
+				    const struct record *r, struct strbuf *out,
+				    struct err *e);
+	int			(*send)(struct output *o, struct chunk *c,
+				    struct err *e);
+	/* After the loop exists and before the first send (templates,
+	 * connections); stop when the pipeline stops. Both optional. */
+	int			(*start)(struct output *o, struct loop *l,
+				    struct err *e);
+	void			(*stop)(struct output *o);
+
 	void			(*check)(const struct output *o, warn_fn warn,
 				    void *arg);
 	void			(*reference)(struct strbuf *out);
@@ -139,6 +162,7 @@ struct output {
 	uint64_t		 records;
 	uint64_t		 bytes;
 	uint64_t		 errors;
+	struct buffer		*buffer;	/* buffered outputs */
 };
 
 /* --- sources -------------------------------------------------------------- */
