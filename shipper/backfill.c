@@ -19,6 +19,7 @@
 #include "posfile.h"
 #include "reader.h"
 #include "registry.h"
+#include "source_origin.h"
 #include "source_parse.h"
 #include "tail.h"
 
@@ -50,6 +51,7 @@ struct bf_run {
 	struct batch	 batch;
 	uint64_t	 source_id;
 	const char	*path;
+	char		*origin;
 	int64_t		 now;
 };
 
@@ -262,6 +264,10 @@ deliver(struct bf_run *br, struct framer *fr)
 	int		 rc = 0;
 
 	counts_from(br, fr);
+	br->batch.source = br->path;
+	br->batch.sourcelen = strlen(br->path);
+	br->batch.origin = br->origin;
+	br->batch.originlen = strlen(br->origin);
 	if (route_deliver(br->rt, &br->batch, &e) != 0) {
 		log_error("backfill: %s: %s", br->path, e.msg);
 		rc = -1;
@@ -330,6 +336,7 @@ ship_file(struct bf_run *br, struct bf_file *bf, char *buf)
 	}
 	free(lp);
 	br->path = bf->path;
+	br->origin = source_origin(bf->path);
 	br->source_id = 0;
 	framer_init(&fr, tail_parse(br->src)->envelope,
 	    tail_config(br->src)->max_line_size);
@@ -337,6 +344,8 @@ ship_file(struct bf_run *br, struct bf_file *bf, char *buf)
 	rc = read_file(br, &rd, &fr, buf);
 	framer_free(&fr);
 	reader_close(&rd);
+	free(br->origin);
+	br->origin = NULL;
 	br->read++;
 	return rc;
 }

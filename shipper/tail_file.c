@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "mem.h"
 #include "pipeline.h"
+#include "source_origin.h"
 #include "stats.h"
 #include "tail_file.h"
 
@@ -45,6 +46,7 @@ file_new(struct tail *t, const char *path, int fd, uint64_t ino)
 
 	f->t = t;
 	f->path = xstrdup(path);
+	f->origin = source_origin(path);
 	f->fd = fd;
 	f->ino = ino;
 	f->wd = -1;
@@ -109,6 +111,7 @@ file_free(struct tail_file *f)
 {
 	framer_free(&f->fr);
 	free(f->path);
+	free(f->origin);
 	free(f->tag);
 	free(f);
 }
@@ -195,6 +198,10 @@ file_deliver(struct tail_file *f)
 	struct err	 e;
 
 	framer_counts(f);
+	b->source = f->path;
+	b->sourcelen = strlen(f->path);
+	b->origin = f->origin;
+	b->originlen = strlen(f->origin);
 	if (route_deliver(f->rt, b, &e) != 0) {
 		log_error("%s: %s; retrying in 1 s", f->path, e.msg);
 		f->failed = true;

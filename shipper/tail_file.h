@@ -23,6 +23,7 @@ struct route;
 struct tail_file {
 	struct tail	*t;
 	char		*path;		/* as the glob matched it */
+	char		*origin;	/* its identity: source_origin.h */
 	int		 fd;
 	struct reader	*rd;		/* a compressed sibling, sequential */
 	uint64_t	 ino;

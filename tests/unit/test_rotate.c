@@ -13,6 +13,7 @@
 
 #include "backfill.h"
 #include "config.h"
+#include "source_origin.h"
 #include "tail.h"
 #include "tail_file.h"
 
@@ -36,6 +37,31 @@ START_TEST(test_base_names)
 	base_is("x.log.gz", "x.log");
 	base_is("x.log.old", "x.log.old");	/* not a rotation suffix */
 	base_is("1", "1");
+}
+END_TEST
+
+static void
+origin_is(const char *resolved, const char *want)
+{
+	char	*got = source_origin_of(resolved);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+/* The live file and its rotated copies share an identity; the kubelet's
+ * numbered files keep the pod and container directories. */
+START_TEST(test_origins)
+{
+	origin_is("/var/log/containers/a_ns_c-0123.log", "a_ns_c-0123.log");
+	origin_is("/archive/a_ns_c-0123.log.2.gz", "a_ns_c-0123.log");
+	origin_is("/var/log/pods/ns_a_uid/c/0.log", "ns_a_uid/c/0.log");
+	origin_is("/var/log/pods/ns_a_uid/c/0.log.20240501-080000.gz",
+	    "ns_a_uid/c/0.log");
+	origin_is("/mnt/old/ns_a_uid/c/0.log.20240501-080000",
+	    "ns_a_uid/c/0.log");
+	origin_is("c/0.log", "0.log");
+	origin_is("0.log.1", "0.log");
 }
 END_TEST
 
@@ -140,6 +166,7 @@ test_suite(void)
 	TCase	*tc = tcase_create("rotate");
 
 	tcase_add_test(tc, test_base_names);
+	tcase_add_test(tc, test_origins);
 	tcase_add_test(tc, test_lineage_order);
 	tcase_add_test(tc, test_shards);
 	tcase_add_test(tc, test_tags);
