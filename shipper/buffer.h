@@ -63,6 +63,7 @@ struct buffer_stats {
 	uint64_t	 recovered_records;
 	uint64_t	 torn_records;	/* cut from a torn chunk tail */
 	uint64_t	 torn_bytes;
+	uint64_t	 corrupt_chunks; /* bad magic: renamed to .corrupt */
 	/* gauges */
 	uint64_t	 stage_bytes;	/* in the chunk being filled */
 	uint64_t	 queue_bytes;	/* in chunks waiting or in flight */
@@ -102,11 +103,20 @@ void	buffer_enqueue_all(struct buffer *bf);
 bool	buffer_empty(const struct buffer *bf);
 /* Some chunk exhausted its retries or failed for good since start. */
 bool	buffer_gave_up(const struct buffer *bf);
-/* Stops the timers; in-flight sends are abandoned (sent again later). */
+/*
+ * Stops the timers (call it before the loop is freed); in-flight sends
+ * are abandoned (sent again later). An output may still settle them
+ * until buffer_free, which must come after the output's own stop.
+ */
 void	buffer_stop(struct buffer *bf);
 
 const struct buffer_stats *buffer_stats(const struct buffer *bf);
+/* The configuration in effect: defaults resolved (flush_mode is never
+ * FLUSH_DEFAULT here). */
 const struct buffer_cfg *buffer_config(const struct buffer *bf);
+/* A file buffer's directory (two buffers must not share one); NULL for
+ * a memory buffer. */
+const char *buffer_dir(const struct buffer *bf);
 
 /* --- for outputs: what .send gets ---------------------------------------- */
 

@@ -51,11 +51,17 @@ struct buffer_cfg {
 	char			*timekey_zone;
 	bool			 disable_chunk_backup;
 	char			*path_suffix;
+	char			*chunk_keys;	/* <buffer ARG>: accepted, chunks
+						   are not split by key */
 };
 
 extern const struct param_def buffer_params[];
 
-/* Reads the <buffer> child of el, if any; *found says whether there was one. */
+/*
+ * Reads the <buffer> child of el, if any; *found says whether there was
+ * one. Applies the defaults that depend on @type and queue_limit_length,
+ * and checks the values (a file buffer needs a path).
+ */
 int	buffer_conf_load(struct buffer_cfg *bc, struct conf_elem *el,
 	    bool *found, struct err *e);
 void	buffer_conf_free(struct buffer_cfg *bc);
