@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "backfill.h"
+#include "buffer.h"
 #include "framer.h"
 #include "hash.h"
 #include "log.h"
+#include "loop.h"
 #include "mem.h"
 #include "posfile.h"
 #include "reader.h"
@@ -46,9 +48,11 @@ struct bf_run {
 	double		 started;
 	double		 last_draw;
 	/* The file being read. */
+	struct loop	*loop;		/* buffered outputs send meanwhile */
 	struct source	*src;
 	struct route	*rt;
 	struct batch	 batch;
+	struct buffer_stats acks;	/* of the buffered outputs, at the end */
 	uint64_t	 source_id;
 	const char	*path;
 	char		*origin;
@@ -264,6 +268,13 @@ deliver(struct bf_run *br, struct framer *fr)
 	int		 rc = 0;
 
 	counts_from(br, fr);
+	/* A full buffer: wait for its output, the archive is not going
+	 * anywhere. Otherwise one non-blocking turn lets sends progress. */
+	while (route_blocked(br->rt) && !loop_stopping(br->loop))
+		if (loop_turn(br->loop, 50, &e) != 0)
+			break;
+	if (loop_turn(br->loop, 0, &e) != 0)
+		log_error("backfill: %s", e.msg);
 	br->batch.source = br->path;
 	br->batch.sourcelen = strlen(br->path);
 	br->batch.origin = br->origin;
@@ -385,6 +396,14 @@ summary_text(const struct bf_run *br, double secs)
 	    secs > 0 ? (double)st->lines / secs : 0.0);
 	fprintf(stderr, "  records    %llu kept and delivered\n",
 	    (unsigned long long)st->records_out);
+	if (br->acks.records_in > 0)
+		fprintf(stderr, "  buffered   %llu acknowledged, %llu rejected "
+		    "(dead letters), %llu sent again, %llu given up\n",
+		    (unsigned long long)br->acks.acked,
+		    (unsigned long long)br->acks.dead,
+		    (unsigned long long)br->acks.retried,
+		    (unsigned long long)(br->acks.dropped_retry +
+		    br->acks.dropped_overflow));
 	fprintf(stderr, "  dropped    %llu (grep %llu, %llu of them while "
 	    "parsing; unmatched tag %llu; rejected by output %llu)\n",
 	    (unsigned long long)stats_dropped_total(st),
@@ -420,7 +439,8 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    "\"dropped\":{\"grep\":%llu,\"unmatched_tag\":%llu,"
 	    "\"output_rejected\":%llu},\"gated\":%llu,\"truncated\":%llu,"
 	    "\"read_errors\":%llu,\"output_errors\":%llu,\"seconds\":%.3f,"
-	    "\"bad\":{", br->read, br->failed, br->skipped,
+	    "\"acked\":%llu,\"dead_letters\":%llu,\"resent\":%llu,"
+	    "\"given_up\":%llu,\"bad\":{", br->read, br->failed, br->skipped,
 	    (unsigned long long)st->bytes,
 	    (unsigned long long)st->physical_lines,
 	    (unsigned long long)st->partial_lines,
@@ -431,14 +451,20 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    (unsigned long long)st->dropped[DROP_OUTPUT],
 	    (unsigned long long)st->gated, (unsigned long long)st->truncated,
 	    (unsigned long long)st->read_errors,
-	    (unsigned long long)st->output_errors, secs);
+	    (unsigned long long)st->output_errors, secs,
+	    (unsigned long long)br->acks.acked,
+	    (unsigned long long)br->acks.dead,
+	    (unsigned long long)br->acks.retried,
+	    (unsigned long long)(br->acks.dropped_retry +
+	    br->acks.dropped_overflow));
 	summary_kinds(st, out, true);
 	fprintf(out, "}}\n");
 	fclose(out);
 }
 
 int
-backfill_run(struct pipeline *pl, const struct backfill_opts *o)
+backfill_run(struct pipeline *pl, struct loop *l,
+    const struct backfill_opts *o)
 {
 	struct bf_run	 br;
 	struct err	 e;
@@ -448,6 +474,7 @@ backfill_run(struct pipeline *pl, const struct backfill_opts *o)
 
 	memset(&br, 0, sizeof br);
 	br.pl = pl;
+	br.loop = l;
 	br.o = o;
 	br.started = mono();
 	br.now = (int64_t)time(NULL) * 1000000000;
@@ -458,14 +485,27 @@ backfill_run(struct pipeline *pl, const struct backfill_opts *o)
 	for (i = 0; i < br.nfiles; i++)
 		br.total_bytes += br.files[i].size;
 	for (i = 0; i < br.nfiles; i++) {
+		if (loop_stopping(l)) {
+			log_warn("backfill: interrupted: %zu of %zu files not "
+			    "read; what was read is still sent", br.nfiles - i,
+			    br.nfiles);
+			br.failed += (unsigned)(br.nfiles - i);
+			break;
+		}
 		if (ship_file(&br, &br.files[i], buf) != 0)
 			br.failed++;
 		br.done_bytes += br.files[i].size;
 	}
+	if (pipeline_drain(pl, l, true, 0, &e) != 0) {
+		log_error("backfill: %s", e.msg);
+		br.failed++;
+	}
+	pipeline_stop_outputs(pl);
 	if (pipeline_flush(pl, &e) != 0) {
 		log_error("backfill: flushing the outputs: %s", e.msg);
 		br.failed++;
 	}
+	pipeline_buffer_totals(pl, &br.acks);
 	draw_progress(&br, 0, true);
 	secs = mono() - br.started;
 	summary_text(&br, secs);
@@ -478,6 +518,7 @@ backfill_run(struct pipeline *pl, const struct backfill_opts *o)
 	free(br.files);
 	batch_free(&br.batch);
 	free(buf);
-	return br.failed || pl->stats.output_errors || pl->stats.read_errors ?
+	return br.failed || pl->stats.output_errors || pl->stats.read_errors ||
+	    br.acks.dead || br.acks.dropped_overflow || br.acks.dropped_retry ?
 	    1 : 0;
 }

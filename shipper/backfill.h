@@ -27,7 +27,12 @@ struct backfill_opts {
 };
 
 /* Returns the exit status: 0 when everything was read and delivered. */
-int	backfill_run(struct pipeline *pl, const struct backfill_opts *o);
+/*
+ * The loop is started (outputs, no sources): buffered outputs send while
+ * files are read, and the run ends only when they acknowledged all.
+ */
+int	backfill_run(struct pipeline *pl, struct loop *l,
+	    const struct backfill_opts *o);
 
 /* Which of n shards a file belongs to (by its base name). */
 unsigned backfill_shard_of(const char *path, unsigned n);

@@ -400,9 +400,25 @@ drop_oldest(struct buffer *bf)
 	return true;
 }
 
+bool
+buffer_full(const struct buffer *bf)
+{
+	return bf->cfg.overflow_action != OVERFLOW_DROP_OLDEST &&
+	    (bf->stage ? bf->stage->ix.bytes : 0) + bf->st.queue_bytes >=
+	    bf->cfg.total_limit_size;
+}
+
+/*
+ * block and throw_exception refuse a write only when the buffer is full
+ * already: the tail checks buffer_full() before it reads, so a batch it
+ * read is always taken (the limit is passed by at most one batch), and
+ * no line is read, counted and filtered twice.
+ */
 static bool
 make_room(struct buffer *bf, uint64_t need)
 {
+	if (bf->cfg.overflow_action != OVERFLOW_DROP_OLDEST)
+		return !buffer_full(bf);
 	while (!fits(bf, need) &&
 	    bf->cfg.overflow_action == OVERFLOW_DROP_OLDEST &&
 	    drop_oldest(bf))

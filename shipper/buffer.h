@@ -99,6 +99,9 @@ int	buffer_write(struct buffer *bf, const struct batch *b, struct err *e);
  * is sent now, whatever flush_interval says.
  */
 void	buffer_enqueue_all(struct buffer *bf);
+/* At total_limit_size with overflow_action block or throw_exception:
+ * the next write would be refused. */
+bool	buffer_full(const struct buffer *bf);
 /* No entry left to settle (nothing staged, queued or in flight). */
 bool	buffer_empty(const struct buffer *bf);
 /* Some chunk exhausted its retries or failed for good since start. */

@@ -301,11 +301,10 @@ loop_poll(struct loop *l, int timeout, struct err *e)
 	return 0;
 }
 
-int
-loop_run(struct loop *l, struct err *e)
+static int
+loop_arm_signals(struct loop *l, struct err *e)
 {
 	struct epoll_event	 ev;
-	int			 timeout;
 
 	if (l->sigfd != -1) {
 		memset(&ev, 0, sizeof ev);
@@ -316,6 +315,32 @@ loop_run(struct loop *l, struct err *e)
 			return err_set(e, "epoll_ctl(signalfd): %s",
 			    strerror(errno));
 	}
+	return 0;
+}
+
+int
+loop_turn(struct loop *l, int timeout_ms, struct err *e)
+{
+	int	 timeout;
+
+	if (loop_arm_signals(l, e) != 0)
+		return -1;
+	timeout = loop_timers(l);
+	if (timeout < 0 || (timeout_ms >= 0 && timeout > timeout_ms))
+		timeout = timeout_ms;
+	if (loop_poll(l, timeout, e) != 0)
+		return -1;
+	loop_reap(l);
+	return 0;
+}
+
+int
+loop_run(struct loop *l, struct err *e)
+{
+	int	 timeout;
+
+	if (loop_arm_signals(l, e) != 0)
+		return -1;
 	l->stop = false;
 	while (!l->stop) {
 		timeout = loop_timers(l);

@@ -42,6 +42,12 @@ int	loop_add_signal(struct loop *l, int signo, loop_signal_cb cb, void *arg,
 /* Runs until loop_stop; returns 0, or -1 with e set. */
 int	loop_run(struct loop *l, struct err *e);
 void	loop_stop(struct loop *l);
+/*
+ * One turn: due timers, then waits at most timeout_ms (-1: until
+ * something happens) for descriptors. For code that runs its own loop
+ * around ours, as the backfill does between reads.
+ */
+int	loop_turn(struct loop *l, int timeout_ms, struct err *e);
 bool	loop_stopping(const struct loop *l);
 
 /* Monotonic clock, milliseconds. */

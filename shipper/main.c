@@ -24,6 +24,8 @@
 extern const char default_conf[];
 
 #define EXIT_USAGE	2
+/* Kubernetes gives a pod 30 s between SIGTERM and SIGKILL. */
+#define SHUTDOWN_DRAIN_MS 20000
 
 struct options {
 	const char	*conf;
@@ -229,12 +231,12 @@ on_hup(int signo, void *arg)
 	    "configuration");
 }
 
-static int
-run_follow(struct pipeline *pl)
+/* The loop with its signals, and the pipeline started on it. */
+static struct loop *
+start(struct pipeline *pl)
 {
 	struct loop	*l;
 	struct err	 e;
-	int		 rc = 0;
 
 	if ((l = loop_new(&e)) == NULL ||
 	    loop_add_signal(l, SIGTERM, on_stop_signal, l, &e) != 0 ||
@@ -243,8 +245,34 @@ run_follow(struct pipeline *pl)
 	    pipeline_start(pl, l, &e) != 0) {
 		fprintf(stderr, "spire-shipper: %s\n", e.msg);
 		loop_free(l);
-		return 1;
+		return NULL;
 	}
+	return l;
+}
+
+static int
+run_backfill(struct pipeline *pl, const struct backfill_opts *bo)
+{
+	struct loop	*l;
+	int		 rc;
+
+	pl->flags |= PIPELINE_SKIP_SOURCES;
+	if ((l = start(pl)) == NULL)
+		return 1;
+	rc = backfill_run(pl, l, bo);
+	loop_free(l);
+	return rc;
+}
+
+static int
+run_follow(struct pipeline *pl)
+{
+	struct loop	*l;
+	struct err	 e;
+	int		 rc = 0;
+
+	if ((l = start(pl)) == NULL)
+		return 1;
 	log_info("spire-shipper %s started: %zu source%s", PACKAGE_VERSION,
 	    pl->nsources, pl->nsources == 1 ? "" : "s");
 	if (loop_run(l, &e) != 0) {
@@ -252,6 +280,13 @@ run_follow(struct pipeline *pl)
 		rc = 1;
 	}
 	pipeline_stop(pl);
+	/* What a memory buffer holds is sent now or lost: a second signal
+	 * or the timeout gives up on it; file buffers keep theirs. */
+	if (pipeline_drain(pl, l, false, SHUTDOWN_DRAIN_MS, &e) != 0) {
+		log_error("stopping: %s", e.msg);
+		rc = 1;
+	}
+	pipeline_stop_outputs(pl);
 	if (pipeline_flush(pl, &e) != 0) {
 		log_error("flushing outputs: %s", e.msg);
 		rc = 1;
@@ -294,7 +329,7 @@ main(int argc, char **argv)
 		bo.nshards = o.nshards;
 		bo.progress = o.progress;
 		bo.summary_json = o.summary_json;
-		rc = backfill_run(pl, &bo);
+		rc = run_backfill(pl, &bo);
 	} else
 		rc = run_follow(pl);
 	pipeline_free(pl);

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "hash.h"
 #include "log.h"
+#include "loop.h"
 #include "mem.h"
 #include "params.h"
 #include "pipeline.h"
@@ -174,7 +176,43 @@ filter_destroy(struct filter *f)
 static void
 output_destroy(struct output *o)
 {
+	if (o != NULL)
+		buffer_free(o->buffer);
 	PLUGIN_DESTROY(o);
+}
+
+/*
+ * A buffered output gets its buffer from its <buffer> section (or the
+ * defaults), unless this is a dry run: no directory is created, no chunk
+ * recovered.
+ */
+static int
+output_buffer(struct pipeline *pl, struct output *o, struct conf_elem *el,
+    struct err *e)
+{
+	struct buffer_cfg	 bc;
+	bool			 found;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (o->ops->send == NULL || (pl->flags & PIPELINE_DRY_RUN))
+		return 0;
+	if (buffer_conf_load(&bc, el, &found, e) != 0 ||
+	    (o->buffer = buffer_new(o, &bc, e)) == NULL)
+		rc = -1;
+	buffer_conf_free(&bc);
+	for (i = 0; rc == 0 && i < pl->ndirs; i++) {
+		struct output	*p = pl->dirs[i].output;
+
+		if (p != NULL && p->buffer != NULL && p != o &&
+		    buffer_dir(p->buffer) != NULL && buffer_dir(o->buffer) &&
+		    strcmp(buffer_dir(p->buffer), buffer_dir(o->buffer)) == 0)
+			rc = err_at(e, el->file, el->line, "<buffer> path %s "
+			    "is already the buffer of the <match> at %s:%d; "
+			    "give each <match> its own path",
+			    buffer_dir(o->buffer), p->file, p->line);
+	}
+	return rc;
 }
 
 static void
@@ -225,7 +263,7 @@ output_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	PLUGIN_INIT(o, ops, el, pl);
 	if ((o->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
 	    el, what, e)) == NULL || (ops->init != NULL &&
-	    ops->init(o, el, e) != 0)) {
+	    ops->init(o, el, e) != 0) || output_buffer(pl, o, el, e) != 0) {
 		output_destroy(o);
 		return NULL;
 	}
@@ -421,12 +459,34 @@ pipeline_free(struct pipeline *pl)
 	free(pl);
 }
 
+static int
+outputs_start(struct pipeline *pl, struct loop *l, struct err *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->ndirs; i++) {
+		struct output	*o = pl->dirs[i].output;
+
+		if (o == NULL)
+			continue;
+		if ((o->ops->start != NULL && o->ops->start(o, l, e) != 0) ||
+		    (o->buffer != NULL && buffer_start(o->buffer, l, e) != 0))
+			return err_wrap(e, "%s:%d: <match> @type %s", o->file,
+			    o->line, o->ops->name);
+	}
+	return 0;
+}
+
+/* Outputs first: the first lines read find their buffers ready. */
 int
 pipeline_start(struct pipeline *pl, struct loop *l, struct err *e)
 {
 	size_t	 i;
 
-	for (i = 0; i < pl->nsources; i++) {
+	if (outputs_start(pl, l, e) != 0)
+		return -1;
+	for (i = 0; i < pl->nsources && !(pl->flags & PIPELINE_SKIP_SOURCES);
+	    i++) {
 		struct source	*s = pl->sources[i];
 
 		if (s->ops->start != NULL && s->ops->start(s, l, e) != 0)
@@ -444,6 +504,106 @@ pipeline_stop(struct pipeline *pl)
 	for (i = 0; i < pl->nsources; i++)
 		if (pl->sources[i]->ops->stop != NULL)
 			pl->sources[i]->ops->stop(pl->sources[i]);
+}
+
+static bool
+buffers_empty(const struct pipeline *pl, bool all)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->ndirs; i++) {
+		struct output	*o = pl->dirs[i].output;
+
+		if (o != NULL && o->buffer != NULL && !buffer_empty(o->buffer) &&
+		    (all || buffer_config(o->buffer)->flush_at_shutdown))
+			return false;
+	}
+	return true;
+}
+
+struct drain {
+	struct pipeline	*pl;
+	struct loop	*l;
+	bool		 all;
+	uint64_t	 deadline;
+};
+
+static void
+drain_check(void *arg)
+{
+	struct drain	*d = arg;
+
+	if (buffers_empty(d->pl, d->all) ||
+	    (d->deadline != 0 && loop_now_ms() >= d->deadline))
+		loop_stop(d->l);
+}
+
+int
+pipeline_drain(struct pipeline *pl, struct loop *l, bool all,
+    uint64_t timeout_ms, struct err *e)
+{
+	struct drain		 d = { pl, l, all, 0 };
+	struct loop_timer	*t;
+	size_t			 i;
+
+	for (i = 0; i < pl->ndirs; i++) {
+		struct output	*o = pl->dirs[i].output;
+
+		if (o != NULL && o->buffer != NULL &&
+		    (all || buffer_config(o->buffer)->flush_at_shutdown))
+			buffer_enqueue_all(o->buffer);
+	}
+	if (buffers_empty(pl, all))
+		return 0;
+	if (timeout_ms != 0)
+		d.deadline = loop_now_ms() + timeout_ms;
+	t = loop_add_timer(l, 20, true, drain_check, &d);
+	if (loop_run(l, e) != 0) {
+		loop_del_timer(l, t);
+		return -1;
+	}
+	loop_del_timer(l, t);
+	return buffers_empty(pl, all) ? 0 : err_set(e, "the outputs did not "
+	    "acknowledge everything before the shutdown timeout");
+}
+
+void
+pipeline_buffer_totals(const struct pipeline *pl, struct buffer_stats *sum)
+{
+	size_t	 i;
+
+	memset(sum, 0, sizeof *sum);
+	for (i = 0; i < pl->ndirs; i++) {
+		const struct output		*o = pl->dirs[i].output;
+		const struct buffer_stats	*bs;
+
+		if (o == NULL || o->buffer == NULL)
+			continue;
+		bs = buffer_stats(o->buffer);
+		sum->records_in += bs->records_in;
+		sum->acked += bs->acked;
+		sum->dead += bs->dead;
+		sum->retried += bs->retried;
+		sum->dropped_overflow += bs->dropped_overflow;
+		sum->dropped_retry += bs->dropped_retry;
+	}
+}
+
+void
+pipeline_stop_outputs(struct pipeline *pl)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->ndirs; i++) {
+		struct output	*o = pl->dirs[i].output;
+
+		if (o == NULL)
+			continue;
+		if (o->buffer != NULL)
+			buffer_stop(o->buffer);
+		if (o->ops->stop != NULL)
+			o->ops->stop(o);
+	}
 }
 
 int
@@ -670,6 +830,13 @@ route_run(struct route *rt, struct batch *b)
 	return true;
 }
 
+bool
+route_blocked(const struct route *rt)
+{
+	return rt->out != NULL && rt->out->buffer != NULL &&
+	    buffer_full(rt->out->buffer);
+}
+
 int
 route_deliver(struct route *rt, struct batch *b, struct err *e)
 {
@@ -679,7 +846,24 @@ route_deliver(struct route *rt, struct batch *b, struct err *e)
 		return 0;
 	b->tag = rt->tag;
 	b->taglen = rt->taglen;
-	if (o->ops->write(o, b, e) != 0) {
+	if (o->buffer != NULL) {
+		int	 rc = buffer_write(o->buffer, b, e);
+
+		/* block waits quietly; throw_exception is an error, as in
+		 * Fluentd, though the records are still read again later. */
+		if (rc == BUFFER_FULL && buffer_config(o->buffer)->
+		    overflow_action != OVERFLOW_THROW)
+			return BUFFER_FULL;
+		if (rc == BUFFER_FULL)
+			err_set(e, "%s:%d: <match> @type %s: the buffer is full "
+			    "(overflow_action throw_exception)", o->file,
+			    o->line, o->ops->name);
+		if (rc != 0) {
+			o->errors++;
+			rt->stats->output_errors++;
+			return -1;
+		}
+	} else if (o->ops->write(o, b, e) != 0) {
 		o->errors++;
 		rt->stats->output_errors++;
 		return -1;

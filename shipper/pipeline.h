@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "buffer.h"
 #include "plugin.h"
 #include "stats.h"
 
@@ -80,6 +81,19 @@ void	pipeline_free(struct pipeline *pl);
 int	pipeline_start(struct pipeline *pl, struct loop *l, struct err *e);
 /* Stops the sources (which save their positions). */
 void	pipeline_stop(struct pipeline *pl);
+/*
+ * Shutdown (all false: the buffers whose flush_at_shutdown says so) and
+ * backfill (all true): sends everything buffered and runs the loop until
+ * it is acknowledged, or timeout_ms passed (0: no limit) or the loop was
+ * stopped (a second SIGTERM). -1 with e set when something is left.
+ */
+int	pipeline_drain(struct pipeline *pl, struct loop *l, bool all,
+	    uint64_t timeout_ms, struct err *e);
+/* The buffered outputs' counters, summed. */
+void	pipeline_buffer_totals(const struct pipeline *pl,
+	    struct buffer_stats *sum);
+/* Stops the buffers and the outputs (what is in flight is abandoned). */
+void	pipeline_stop_outputs(struct pipeline *pl);
 /* Flushes every output. */
 int	pipeline_flush(struct pipeline *pl, struct err *e);
 
@@ -93,7 +107,14 @@ struct route *pipeline_route(struct pipeline *pl, const char *tag,
  * kept.
  */
 bool	route_run(struct route *rt, struct batch *b);
-/* Hands the committed records of b to the route's output. */
+/* Its output's buffer is full (overflow_action block/throw_exception):
+ * read nothing for it now. */
+bool	route_blocked(const struct route *rt);
+/*
+ * Hands the committed records of b to the route's output: 0 when taken
+ * (for a buffered output: durable in its buffer), BUFFER_FULL when its
+ * buffer refused them for now (try again later), -1 with e set.
+ */
 int	route_deliver(struct route *rt, struct batch *b, struct err *e);
 
 #endif

@@ -464,6 +464,9 @@ tail_stop(struct source *s)
 	tail_files_drain_rotated(t);
 	tail_positions_sync(t);
 	loop_del_timer(t->loop, t->stat_timer);
+	if (t->unblock_timer != NULL)
+		loop_del_timer(t->loop, t->unblock_timer);
+	t->unblock_timer = NULL;
 	loop_del_timer(t->loop, t->refresh_timer);
 	loop_del_fd(t->loop, t->ifd);
 	t->started = false;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
@@ -196,14 +197,19 @@ file_deliver(struct tail_file *f)
 {
 	struct batch	*b = &f->t->batch;
 	struct err	 e;
+	int		 rc;
 
 	framer_counts(f);
 	b->source = f->path;
 	b->sourcelen = strlen(f->path);
 	b->origin = f->origin;
 	b->originlen = strlen(f->origin);
-	if (route_deliver(f->rt, b, &e) != 0) {
-		log_error("%s: %s; retrying in 1 s", f->path, e.msg);
+	if ((rc = route_deliver(f->rt, b, &e)) != 0) {
+		if (rc == BUFFER_FULL)
+			log_debug("%s: the buffer is full; reading again in "
+			    "1 s", f->path);
+		else
+			log_error("%s: %s; retrying in 1 s", f->path, e.msg);
 		f->failed = true;
 		f->retry_at = loop_now_ms() + 1000;
 		file_seek(f, f->delivered);
@@ -373,6 +379,33 @@ schedule_work(struct tail *t)
 	loop_add_timer(t->loop, 0, false, work_cb, t);
 }
 
+static void
+unblock_cb(void *arg)
+{
+	struct tail	*t = arg;
+
+	t->unblock_timer = NULL;
+	tail_files_work(t);
+}
+
+/*
+ * Backpressure: an output's buffer is full, so its files are not read
+ * (the files are the buffer upstream of ours) and are looked at again
+ * shortly. Checked before a read, so a read adds at most one batch.
+ */
+static bool
+file_blocked(struct tail_file *f)
+{
+	struct tail	*t = f->t;
+
+	if (!route_blocked(f->rt))
+		return false;
+	if (t->unblock_timer == NULL && t->loop != NULL)
+		t->unblock_timer = loop_add_timer(t->loop, 50, false,
+		    unblock_cb, t);
+	return true;
+}
+
 void
 tail_files_work(struct tail *t)
 {
@@ -382,7 +415,7 @@ tail_files_work(struct tail *t)
 	if (t->stopping)
 		return;
 	for (f = t->files; f != NULL; f = f->next) {
-		if (f->gone || f->failed || !f->dirty)
+		if (f->gone || f->failed || !f->dirty || file_blocked(f))
 			continue;
 		if (file_read(f, READ_BUDGET)) {
 			f->dirty = true;
@@ -704,7 +737,7 @@ check_draining(struct tail_file *f, uint64_t now)
 	if (f->rd != NULL && !f->at_eof)
 		f->dirty = true;
 	if (f->at_eof && !f->dirty && !f->failed && now >= f->drain_since +
-	    wait)
+	    wait && !route_blocked(f->rt))
 		file_finish(f);
 }
 
@@ -759,9 +792,10 @@ tail_files_drain_rotated(struct tail *t)
 	for (f = t->files; f != NULL; f = f->next) {
 		if (f->gone || !f->draining)
 			continue;
-		while (file_read_chunk(f))
+		/* Blocked, the rest stays in the file for the next start. */
+		while (!route_blocked(f->rt) && file_read_chunk(f))
 			;
-		if (!f->failed)
+		if (!f->failed && f->at_eof)
 			file_finish(f);
 	}
 	for (f = t->files; f != NULL; f = f->next)

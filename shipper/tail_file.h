@@ -70,6 +70,7 @@ struct tail {
 	char		*buf;
 	struct loop_timer *stat_timer;
 	struct loop_timer *refresh_timer;
+	struct loop_timer *unblock_timer; /* an output's buffer is full */
 	bool		 started;
 	bool		 stopping;
 	bool		 work_pending;
