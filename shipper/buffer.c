@@ -237,11 +237,22 @@ chunk_drop(struct buffer *bf, struct chunk *c, bool unlink_file)
 	chunk_free(c);
 }
 
+/* A queued memory chunk gives back the slack of its doubling growth. */
+static void
+mem_trim(struct strbuf *sb)
+{
+	if (sb->buf != NULL && sb->cap > sb->len + 1) {
+		sb->buf = xrealloc(sb->buf, sb->len + 1);
+		sb->cap = sb->len + 1;
+	}
+}
+
 static void
 enqueue(struct buffer *bf, struct chunk *c)
 {
 	struct err	 e;
 
+	mem_trim(&c->mem);
 	if (c->fd != -1) {
 		if (chunk_file_sync(c->fd, c->path, &e) != 0)
 			log_warn("%s: %s", bf->name, e.msg);
