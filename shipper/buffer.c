@@ -113,7 +113,7 @@ is_file(const struct buffer *bf)
 	return bf->cfg.type != BUFFER_MEMORY;
 }
 
-/* --- chunks ---------------------------------------------------------------- */
+/* --- chunks --------------------------------------------------------------- */
 
 static char *
 chunk_path(const struct buffer *bf, uint64_t id)
@@ -280,7 +280,7 @@ gauges(struct buffer *bf)
 	    bf->stage != NULL ? bf->stage->first_ms : 0;
 }
 
-/* --- writing --------------------------------------------------------------- */
+/* --- writing -------------------------------------------------------------- */
 
 static bool
 chunk_full(const struct buffer *bf, uint64_t bytes, size_t n)
@@ -501,7 +501,7 @@ buffer_write(struct buffer *bf, const struct batch *b, struct err *e)
 	return 0;
 }
 
-/* --- sending --------------------------------------------------------------- */
+/* --- sending -------------------------------------------------------------- */
 
 /* queued_chunks_limit_size: no chunk is queued by time past it. */
 static bool
@@ -621,7 +621,7 @@ schedule(struct buffer *bf)
 	bf->timer_due = due;
 }
 
-/* --- settling and retries -------------------------------------------------- */
+/* --- settling and retries ------------------------------------------------- */
 
 uint64_t
 chunk_id(const struct chunk *c)
@@ -849,7 +849,7 @@ chunk_done(struct chunk *c, const struct err *fail)
 	schedule(bf);
 }
 
-/* --- recovery -------------------------------------------------------------- */
+/* --- recovery ------------------------------------------------------------- */
 
 static size_t
 hex_run(const char *s)
@@ -1035,7 +1035,7 @@ open_dir(struct buffer *bf, struct err *e)
 	return recover(bf, e);
 }
 
-/* --- the buffer ------------------------------------------------------------ */
+/* --- the buffer ----------------------------------------------------------- */
 
 static void
 copy_cfg(struct buffer_cfg *to, const struct buffer_cfg *from)

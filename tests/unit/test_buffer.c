@@ -174,7 +174,7 @@ static const struct output_ops fake_ops = {
 	.send = fake_send,
 };
 
-/* --- harness --------------------------------------------------------------- */
+/* --- harness -------------------------------------------------------------- */
 
 static struct fake *
 fake_new(const char *keys, const char *buffer_body)
@@ -369,7 +369,7 @@ drain(struct fake *f, const char *expect)
 	ck_assert_str_eq(got(f), expect);
 }
 
-/* --- stderr, for the messages ---------------------------------------------- */
+/* --- stderr, for the messages --------------------------------------------- */
 
 static int	 saved_stderr = -1;
 
@@ -418,7 +418,7 @@ count_of(const char *hay, const char *needle)
 	return n;
 }
 
-/* --- files ----------------------------------------------------------------- */
+/* --- files ---------------------------------------------------------------- */
 
 /* The chunk files of dir, sorted by name (= by id). */
 static size_t
@@ -491,7 +491,7 @@ buffer_body_file(const char *extra)
 /* One frame: 8 bytes of header, then {"msg":"XX"} for a two-letter msg. */
 #define FRAME2	(FRAME_HDR + 12)
 
-/* --- tests: flushing ------------------------------------------------------- */
+/* --- tests: flushing ------------------------------------------------------ */
 
 START_TEST(test_interval_flush)
 {
@@ -577,7 +577,7 @@ START_TEST(test_immediate)
 }
 END_TEST
 
-/* --- tests: retries -------------------------------------------------------- */
+/* --- tests: retries ------------------------------------------------------- */
 
 START_TEST(test_retry_only_failed_entries)
 {
@@ -772,7 +772,7 @@ START_TEST(test_encode_error)
 }
 END_TEST
 
-/* --- tests: overflow ------------------------------------------------------- */
+/* --- tests: overflow ------------------------------------------------------ */
 
 START_TEST(test_overflow_block)
 {
@@ -837,7 +837,7 @@ START_TEST(test_overflow_drop_oldest)
 }
 END_TEST
 
-/* --- tests: files ---------------------------------------------------------- */
+/* --- tests: files --------------------------------------------------------- */
 
 START_TEST(test_file_recovery)
 {
@@ -1107,7 +1107,7 @@ START_TEST(test_batch_all_or_nothing)
 }
 END_TEST
 
-/* --- tests: configuration -------------------------------------------------- */
+/* --- tests: configuration ------------------------------------------------- */
 
 static const struct buffer_cfg *
 config_of(struct fake *f)
