@@ -113,7 +113,7 @@ is_file(const struct buffer *bf)
 	return bf->cfg.type != BUFFER_MEMORY;
 }
 
-/* --- chunks ---------------------------------------------------------------- */
+/* --- chunks --------------------------------------------------------------- */
 
 static char *
 chunk_path(const struct buffer *bf, uint64_t id)
@@ -237,11 +237,22 @@ chunk_drop(struct buffer *bf, struct chunk *c, bool unlink_file)
 	chunk_free(c);
 }
 
+/* A queued memory chunk gives back the slack of its doubling growth. */
+static void
+mem_trim(struct strbuf *sb)
+{
+	if (sb->buf != NULL && sb->cap > sb->len + 1) {
+		sb->buf = xrealloc(sb->buf, sb->len + 1);
+		sb->cap = sb->len + 1;
+	}
+}
+
 static void
 enqueue(struct buffer *bf, struct chunk *c)
 {
 	struct err	 e;
 
+	mem_trim(&c->mem);
 	if (c->fd != -1) {
 		if (chunk_file_sync(c->fd, c->path, &e) != 0)
 			log_warn("%s: %s", bf->name, e.msg);
@@ -269,7 +280,7 @@ gauges(struct buffer *bf)
 	    bf->stage != NULL ? bf->stage->first_ms : 0;
 }
 
-/* --- writing --------------------------------------------------------------- */
+/* --- writing -------------------------------------------------------------- */
 
 static bool
 chunk_full(const struct buffer *bf, uint64_t bytes, size_t n)
@@ -506,7 +517,7 @@ buffer_write(struct buffer *bf, const struct batch *b, struct err *e)
 	return 0;
 }
 
-/* --- sending --------------------------------------------------------------- */
+/* --- sending -------------------------------------------------------------- */
 
 /* queued_chunks_limit_size: no chunk is queued by time past it. */
 static bool
@@ -626,7 +637,7 @@ schedule(struct buffer *bf)
 	bf->timer_due = due;
 }
 
-/* --- settling and retries -------------------------------------------------- */
+/* --- settling and retries ------------------------------------------------- */
 
 uint64_t
 chunk_id(const struct chunk *c)
@@ -854,7 +865,7 @@ chunk_done(struct chunk *c, const struct err *fail)
 	schedule(bf);
 }
 
-/* --- recovery -------------------------------------------------------------- */
+/* --- recovery ------------------------------------------------------------- */
 
 static size_t
 hex_run(const char *s)
@@ -1040,7 +1051,7 @@ open_dir(struct buffer *bf, struct err *e)
 	return recover(bf, e);
 }
 
-/* --- the buffer ------------------------------------------------------------ */
+/* --- the buffer ----------------------------------------------------------- */
 
 static void
 copy_cfg(struct buffer_cfg *to, const struct buffer_cfg *from)

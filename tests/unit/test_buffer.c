@@ -174,7 +174,7 @@ static const struct output_ops fake_ops = {
 	.send = fake_send,
 };
 
-/* --- harness --------------------------------------------------------------- */
+/* --- harness -------------------------------------------------------------- */
 
 static struct fake *
 fake_new(const char *keys, const char *buffer_body)
@@ -332,13 +332,44 @@ gave_up(struct fake *f)
 	return buffer_gave_up(f->bf);
 }
 
+/* The gauges: chunks queued and their bytes, bytes staged. */
+static void
+assert_chunks(struct fake *f, uint64_t queued, uint64_t queued_bytes,
+    uint64_t staged_bytes)
+{
+	const struct buffer_stats	*st = buffer_stats(f->bf);
+
+	ck_assert_uint_eq(st->queue_length, queued);
+	ck_assert_uint_eq(st->queue_bytes, queued_bytes);
+	ck_assert_uint_eq(st->stage_bytes, staged_bytes);
+	ck_assert_uint_eq(st->chunks, queued + (staged_bytes > 0));
+}
+
 static const char *
 got(struct fake *f)
 {
 	return sb_cstr(&f->got);
 }
 
-/* --- stderr, for the messages ---------------------------------------------- */
+/* Runs until n sends; what the fake got, in all, must be expect. */
+static void
+sent(struct fake *f, int n, const char *expect)
+{
+	f->want_sends = n;
+	ck_assert(run_until(f, sent_enough, 5000));
+	ck_assert_str_eq(got(f), expect);
+}
+
+/* Sends all there is now; what the fake got, in all, must be expect. */
+static void
+drain(struct fake *f, const char *expect)
+{
+	buffer_enqueue_all(f->bf);
+	ck_assert(run_until(f, drained, 5000));
+	ck_assert_str_eq(got(f), expect);
+}
+
+/* --- stderr, for the messages --------------------------------------------- */
 
 static int	 saved_stderr = -1;
 
@@ -387,7 +418,7 @@ count_of(const char *hay, const char *needle)
 	return n;
 }
 
-/* --- files ----------------------------------------------------------------- */
+/* --- files ---------------------------------------------------------------- */
 
 /* The chunk files of dir, sorted by name (= by id). */
 static size_t
@@ -460,7 +491,7 @@ buffer_body_file(const char *extra)
 /* One frame: 8 bytes of header, then {"msg":"XX"} for a two-letter msg. */
 #define FRAME2	(FRAME_HDR + 12)
 
-/* --- tests: flushing ------------------------------------------------------- */
+/* --- tests: flushing ------------------------------------------------------ */
 
 START_TEST(test_interval_flush)
 {
@@ -470,21 +501,16 @@ START_TEST(test_interval_flush)
 
 	must_write(f, "a0 a1");
 	must_write(f, "a2");
-	ck_assert_uint_eq(st->stage_bytes, 3 * FRAME2);
-	ck_assert_uint_eq(st->chunks, 1);
-	ck_assert_uint_eq(st->queue_length, 0);
+	assert_chunks(f, 0, 0, 3 * FRAME2);
 	ck_assert_uint_ge(st->oldest_ms, t0);
 	ck_assert_uint_eq(st->records_in, 3);
 	ck_assert_uint_eq(st->bytes_in, 3 * 12);
 	ck_assert_int_eq(buffer_config(f->bf)->flush_mode, FLUSH_INTERVAL);
-	f->want_sends = 1;
-	ck_assert(run_until(f, sent_enough, 3000));
+	sent(f, 1, "a0 a1 a2|");
 	ck_assert_uint_ge(f->send_ms[0] - t0, 50);
-	ck_assert_str_eq(got(f), "a0 a1 a2|");
 	ck_assert(buffer_empty(f->bf));
 	ck_assert_uint_eq(st->acked, 3);
-	ck_assert_uint_eq(st->chunks, 0);
-	ck_assert_uint_eq(st->stage_bytes + st->queue_bytes, 0);
+	assert_chunks(f, 0, 0, 0);
 	ck_assert_uint_eq(st->oldest_ms, 0);
 	fake_free(f);
 }
@@ -498,19 +524,27 @@ START_TEST(test_size_flush)
 	const struct buffer_stats	*st = buffer_stats(f->bf);
 
 	must_write(f, "a0 a1 a2 a3 a4 a5 a6 a7 a8 a9");
-	ck_assert_uint_eq(st->queue_length, 3);
-	ck_assert_uint_eq(st->queue_bytes, 9 * FRAME2);
-	ck_assert_uint_eq(st->stage_bytes, FRAME2);
-	f->want_sends = 3;
-	ck_assert(run_until(f, sent_enough, 3000));
+	assert_chunks(f, 3, 9 * FRAME2, FRAME2);
+	sent(f, 3, "a0 a1 a2|a3 a4 a5|a6 a7 a8|");
 	ck_assert(!run_until(f, drained, 50));	/* a9 waits: flush_interval */
-	ck_assert_str_eq(got(f), "a0 a1 a2|a3 a4 a5|a6 a7 a8|");
+	ck_assert_int_eq(f->sends, 3);
 	ck_assert_uint_lt(f->ids[0], f->ids[1]);
 	ck_assert_uint_lt(f->ids[1], f->ids[2]);
-	buffer_enqueue_all(f->bf);
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "a0 a1 a2|a3 a4 a5|a6 a7 a8|a9|");
+	drain(f, "a0 a1 a2|a3 a4 a5|a6 a7 a8|a9|");
 	ck_assert_uint_eq(st->acked, 10);
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(test_full_threshold)
+{
+	/* full at 0.5 * 64 = 32 bytes: two frames of 20 */
+	struct fake	*f = fake_start("    flush_interval 1h\n"
+			    "    chunk_limit_size 64\n"
+			    "    chunk_full_threshold 0.5\n");
+
+	must_write(f, "a0 a1 a2");
+	assert_chunks(f, 1, 2 * FRAME2, FRAME2);
 	fake_free(f);
 }
 END_TEST
@@ -523,11 +557,8 @@ START_TEST(test_records_limit)
 
 	must_write(f, "a0 a1 a2");
 	must_write(f, "a3 a4");
-	ck_assert_uint_eq(st->queue_length, 2);	/* a0 a1, a2 a3 */
-	ck_assert_uint_eq(st->stage_bytes, FRAME2);
-	f->want_sends = 2;
-	ck_assert(run_until(f, sent_enough, 3000));
-	ck_assert_str_eq(got(f), "a0 a1|a2 a3|");
+	assert_chunks(f, 2, 4 * FRAME2, FRAME2);	/* a0 a1, a2 a3; a4 */
+	sent(f, 2, "a0 a1|a2 a3|");
 	ck_assert_uint_eq(st->chunks, 1);
 	fake_free(f);
 }
@@ -541,13 +572,12 @@ START_TEST(test_immediate)
 	ck_assert_uint_eq(buffer_stats(f->bf)->queue_length, 1);
 	ck_assert(run_until(f, drained, 3000));
 	must_write(f, "b0");
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "a0 a1|b0|");
+	drain(f, "a0 a1|b0|");
 	fake_free(f);
 }
 END_TEST
 
-/* --- tests: retries -------------------------------------------------------- */
+/* --- tests: retries ------------------------------------------------------- */
 
 START_TEST(test_retry_only_failed_entries)
 {
@@ -559,8 +589,7 @@ START_TEST(test_retry_only_failed_entries)
 	f->retry_sends = 2;
 	capture_stderr();
 	must_write(f, "o1 r1 o2 r2 d1");
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "o1 r1 o2 r2 d1|r1 r2|r1 r2|");
+	drain(f, "o1 r1 o2 r2 d1|r1 r2|r1 r2|");
 	/* retry_wait, then twice that (exponential_backoff, base 2) */
 	ck_assert_uint_ge(f->send_ms[1] - f->send_ms[0], 20);
 	ck_assert_uint_ge(f->send_ms[2] - f->send_ms[1], 40);
@@ -710,8 +739,7 @@ START_TEST(test_inflight_limit)
 	f->async_ms = 30;
 	must_write(f, "a0 a1 a2 a3 a4");
 	ck_assert_uint_eq(buffer_stats(f->bf)->queue_length, 5);
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "a0|a1|a2|a3|a4|");
+	drain(f, "a0|a1|a2|a3|a4|");
 	ck_assert_uint_eq(f->max_inflight, 3);
 	/* the 4th send waited for a settle */
 	ck_assert_uint_ge(f->send_ms[3] - f->send_ms[0], 30);
@@ -720,7 +748,31 @@ START_TEST(test_inflight_limit)
 }
 END_TEST
 
-/* --- tests: overflow ------------------------------------------------------- */
+START_TEST(test_encode_error)
+{
+	struct fake	*f = fake_start("");
+	struct batch	 b;
+	struct err	 e;
+
+	must_write(f, "a0");
+	batch_init(&b);
+	batch_begin(&b);
+	batch_add(&b, FIELD_STR("msg"), FIELD_STR("a1"), VAL_STRING);
+	batch_commit(&b);
+	batch_begin(&b);			/* no msg: fake_encode fails */
+	batch_add(&b, FIELD_STR("other"), FIELD_STR("x"), VAL_STRING);
+	batch_commit(&b);
+	ck_assert_int_eq(buffer_write(f->bf, &b, &e), -1);
+	ck_assert_str_eq(e.msg, "test.conf:1: <match> @type fake @id fake1: "
+	    "fake: no msg");
+	ck_assert_uint_eq(buffer_stats(f->bf)->records_in, 1);
+	ck_assert_uint_eq(buffer_stats(f->bf)->stage_bytes, FRAME2);
+	batch_free(&b);
+	fake_free(f);
+}
+END_TEST
+
+/* --- tests: overflow ------------------------------------------------------ */
 
 START_TEST(test_overflow_block)
 {
@@ -739,9 +791,7 @@ START_TEST(test_overflow_block)
 	buffer_enqueue_all(f->bf);
 	ck_assert(run_until(f, drained, 3000));
 	must_write(f, "b0 b1 b2");		/* room again */
-	buffer_enqueue_all(f->bf);
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "a0 a1 a2|b0 b1 b2|");
+	drain(f, "a0 a1 a2|b0 b1 b2|");
 	fake_free(f);
 }
 END_TEST
@@ -782,13 +832,12 @@ START_TEST(test_overflow_drop_oldest)
 	ck_assert_uint_eq(st->queue_length, 2);
 	ck_assert_uint_eq(st->full, 0);
 	ck_assert_int_eq(buffer_start(f->bf, f->loop, &e), 0);
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "b0 b1 b2|c0 c1 c2|");
+	drain(f, "b0 b1 b2|c0 c1 c2|");
 	fake_free(f);
 }
 END_TEST
 
-/* --- tests: files ---------------------------------------------------------- */
+/* --- tests: files --------------------------------------------------------- */
 
 START_TEST(test_file_recovery)
 {
@@ -798,10 +847,16 @@ START_TEST(test_file_recovery)
 	char				 paths[4][256];
 	struct fake			*f = fake_new("", body);
 	const struct buffer_stats	*st;
+	struct stat			 sb;
+	mode_t				 um;
 	struct err			 e;
 
 	ck_assert_int_eq(fake_open(f, &e), 0);
 	ck_assert_str_eq(buffer_dir(f->bf), dir);
+	ck_assert_int_eq(stat(dir, &sb), 0);
+	um = umask(0);
+	umask(um);
+	ck_assert_int_eq(sb.st_mode & 0777, 0755 & ~um);
 	must_write(f, "a0 a1 a2 a3");
 	must_write(f, "a4");
 	ck_assert_uint_eq(chunk_files(dir, paths, 4), 2);
@@ -810,17 +865,47 @@ START_TEST(test_file_recovery)
 	st = buffer_stats(f->bf);
 	ck_assert_uint_eq(st->recovered_chunks, 2);
 	ck_assert_uint_eq(st->recovered_records, 5);
-	ck_assert_uint_eq(st->queue_length, 2);
-	ck_assert_uint_eq(st->queue_bytes, 5 * FRAME2);
+	assert_chunks(f, 2, 5 * FRAME2, 0);
 	ck_assert_uint_eq(st->torn_records, 0);
 	must_write(f, "b0");
-	buffer_enqueue_all(f->bf);
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "a0 a1 a2|a3 a4|b0|");
+	drain(f, "a0 a1 a2|a3 a4|b0|");
 	ck_assert_uint_lt(f->ids[0], f->ids[1]);
 	ck_assert_uint_lt(f->ids[1], f->ids[2]);	/* new ids follow */
 	ck_assert_uint_eq(chunk_files(dir, paths, 4), 0);
 	fake_free(f);
+	free(dir);
+	free(body);
+}
+END_TEST
+
+/* A chunk file written by hand, with an id far ahead of the clock. */
+START_TEST(test_recovered_ids_come_first)
+{
+	char		*body = buffer_body_file("");
+	char		*dir = xasprintf("%s/buf", tmpdir);
+	char		*path = xasprintf("%s/spire-shipper.7000000000000000"
+			    ".chunk", dir);
+	struct strbuf	 sb = STRBUF_INIT;
+	struct fake	*f = fake_new("", body);
+	struct err	 e;
+	size_t		 at;
+
+	sb_add(&sb, CHUNK_MAGIC, CHUNK_MAGIC_LEN);
+	at = frame_open(&sb);
+	sb_adds(&sb, "{\"msg\":\"h0\"}");
+	ck_assert_int_eq(frame_close(&sb, at, true, &e), 0);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	put_file(path, sb.buf, sb.len, O_TRUNC);
+	ck_assert_int_eq(fake_open(f, &e), 0);
+	ck_assert_uint_eq(buffer_stats(f->bf)->recovered_records, 1);
+	must_write(f, "b0");
+	ck_assert_int_eq(buffer_start(f->bf, f->loop, &e), 0);
+	drain(f, "h0|b0|");
+	ck_assert_uint_eq(f->ids[0], 0x7000000000000000ULL);
+	ck_assert_uint_gt(f->ids[1], f->ids[0]);
+	fake_free(f);
+	sb_free(&sb);
+	free(path);
 	free(dir);
 	free(body);
 }
@@ -870,8 +955,7 @@ START_TEST(test_torn_tail)
 	ck_assert_uint_eq(st->recovered_records, 2);
 	ck_assert_int_eq(file_size(path), size - FRAME2);
 	ck_assert_int_eq(buffer_start(f->bf, f->loop, &(struct err){ 0 }), 0);
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "a0 a1|");
+	drain(f, "a0 a1|");
 	fake_free(f);
 }
 END_TEST
@@ -894,8 +978,7 @@ START_TEST(test_bad_crc_in_the_middle)
 	ck_assert_uint_eq(st->torn_records, 3);
 	ck_assert_uint_eq(st->torn_bytes, 3 * FRAME2);
 	ck_assert_int_eq(file_size(path), CHUNK_MAGIC_LEN + 2 * FRAME2);
-	ck_assert(run_until(f, drained, 3000));
-	ck_assert_str_eq(got(f), "a0 a1|");
+	drain(f, "a0 a1|");
 	fake_free(f);
 }
 END_TEST
@@ -1024,7 +1107,7 @@ START_TEST(test_batch_all_or_nothing)
 }
 END_TEST
 
-/* --- tests: configuration -------------------------------------------------- */
+/* --- tests: configuration ------------------------------------------------- */
 
 static const struct buffer_cfg *
 config_of(struct fake *f)
@@ -1043,6 +1126,10 @@ START_TEST(test_defaults_by_type)
 				    "    chunk_limit_size 2M\n"
 				    "    queue_limit_length 8\n"
 				    "    timekey 1h\n");
+	char			*star = xasprintf("    @type file\n    path "
+				    "%s/star/spire.*.buffer\n", tmpdir);
+	char			*star_dir = xasprintf("%s/star", tmpdir);
+	struct fake		*st = fake_new("", star);
 	struct fake		*m = fake_new("tag,time", "    @type memory\n");
 	struct fake		*fl = fake_new("", file);
 	struct fake		*ff = fake_new("", file_flush);
@@ -1064,6 +1151,12 @@ START_TEST(test_defaults_by_type)
 	ck_assert(c->flush_at_shutdown);
 	ck_assert_uint_eq(c->total_limit_size, 16ULL << 20);
 	ck_assert_int_eq(c->flush_mode, FLUSH_LAZY);
+	config_of(st);		/* Fluentd's '*' of chunk names: its directory */
+	ck_assert_str_eq(buffer_dir(st->bf), star_dir);
+	ck_assert_int_eq(file_size(star_dir) >= 0, 1);
+	fake_free(st);
+	free(star_dir);
+	free(star);
 	fake_free(m);
 	fake_free(fl);
 	fake_free(ff);
@@ -1105,6 +1198,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, test_interval_flush);
 	tcase_add_test(tc, test_size_flush);
+	tcase_add_test(tc, test_full_threshold);
 	tcase_add_test(tc, test_records_limit);
 	tcase_add_test(tc, test_immediate);
 	tcase_add_test(tc, test_retry_only_failed_entries);
@@ -1114,10 +1208,12 @@ test_suite(void)
 	tcase_add_test(tc, test_give_up_timeout);
 	tcase_add_test(tc, test_retry_forever);
 	tcase_add_test(tc, test_inflight_limit);
+	tcase_add_test(tc, test_encode_error);
 	tcase_add_test(tc, test_overflow_block);
 	tcase_add_test(tc, test_overflow_throw);
 	tcase_add_test(tc, test_overflow_drop_oldest);
 	tcase_add_test(tc, test_file_recovery);
+	tcase_add_test(tc, test_recovered_ids_come_first);
 	tcase_add_test(tc, test_torn_tail);
 	tcase_add_test(tc, test_bad_crc_in_the_middle);
 	tcase_add_test(tc, test_foreign_files);
