@@ -307,6 +307,7 @@ main(int argc, char **argv)
 	int			 rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* a file size limit is an error, not death */
 	if ((rc = parse_options(argc, argv, &o)) != 0)
 		return rc;
 	if (o.log_level >= 0)
