@@ -327,7 +327,7 @@ httpd_stop(struct httpd *d)
 }
 
 /* Counters read under the server's lock. */
-static int
+static inline int
 httpd_connections(struct httpd *d)
 {
 	int	 n;
@@ -338,7 +338,7 @@ httpd_connections(struct httpd *d)
 	return n;
 }
 
-static int
+static inline int
 httpd_requests(struct httpd *d)
 {
 	int	 n;
