@@ -438,27 +438,6 @@ es_output_send(struct output *o, struct chunk *c, struct err *e)
 
 /* --- start, stop, destroy ------------------------------------------------ */
 
-/* dead-letter.ndjson beside a file buffer's chunks, if there are any. */
-static char *
-default_dead_letter_path(const struct output *o)
-{
-	const struct buffer_cfg	*bc = o->buffer ? buffer_config(o->buffer) :
-				    NULL;
-	const char		*star;
-
-	if (bc == NULL || bc->type == BUFFER_MEMORY || bc->path == NULL)
-		return NULL;
-	if ((star = strchr(bc->path, '*')) != NULL) {	/* Fluentd's x.*.log */
-		const char	*slash = star;
-
-		while (slash > bc->path && *slash != '/')
-			slash--;
-		return xasprintf("%.*s/dead-letter.ndjson",
-		    (int)(slash - bc->path), bc->path);
-	}
-	return xasprintf("%s/dead-letter.ndjson", bc->path);
-}
-
 static int
 es_start(struct output *o, struct loop *l, struct err *e)
 {
@@ -469,7 +448,8 @@ es_start(struct output *o, struct loop *l, struct err *e)
 		return err_wrap(e, "%s", es->who);
 	es->dead.who = es->who;
 	es->dead.path = es->cfg->dead_letter_path ?
-	    xstrdup(es->cfg->dead_letter_path) : default_dead_letter_path(o);
+	    xstrdup(es->cfg->dead_letter_path) :
+	    es_dead_default_path(o->buffer ? buffer_config(o->buffer) : NULL);
 	return es_templates_start(es, e);
 }
 

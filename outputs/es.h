@@ -208,6 +208,8 @@ void	es_entry_parts(const char *p, size_t len, struct strbuf *index,
 int	es_dead_write(struct es_deadletter *dl, const struct strbuf *lines,
 	    size_t count, struct err *e);
 void	es_dead_close(struct es_deadletter *dl);
+/* dead-letter.ndjson in a file buffer's directory; NULL for memory. */
+char	*es_dead_default_path(const struct buffer_cfg *bc);
 
 /* --- es_template.c ------------------------------------------------------- */
 

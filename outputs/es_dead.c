@@ -119,17 +119,33 @@ es_entry_parts(const char *p, size_t len, struct strbuf *index,
 		(*doclen)--;
 }
 
+char *
+es_dead_default_path(const struct buffer_cfg *bc)
+{
+	const char	*star, *slash;
+
+	if (bc == NULL || bc->type == BUFFER_MEMORY || bc->path == NULL)
+		return NULL;
+	if ((star = strchr(bc->path, '*')) == NULL)
+		return xasprintf("%s/dead-letter.ndjson", bc->path);
+	for (slash = star; slash > bc->path && *slash != '/'; slash--)
+		;	/* Fluentd's dir/x.*.log: beside the chunks */
+	if (*slash != '/')
+		return xstrdup("dead-letter.ndjson");
+	return xasprintf("%.*s/dead-letter.ndjson", (int)(slash - bc->path),
+	    bc->path);
+}
+
 static int
 dead_open(struct es_deadletter *dl, struct err *e)
 {
 	if (mkdir_parents(dl->path, 0755, e) != 0)
-		return err_wrap(e, "%s: dead_letter_path", dl->who);
+		return -1;
 	dl->fd = open(dl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 	    0640);
 	if (dl->fd == -1)
-		return err_set(e, "%s: cannot open the dead-letter file %s: %s "
-		    "(check dead_letter_path and its permissions)", dl->who,
-		    dl->path, strerror(errno));
+		return err_set(e, "cannot open it: %s (check dead_letter_path "
+		    "and its permissions)", strerror(errno));
 	return 0;
 }
 
@@ -160,9 +176,8 @@ es_dead_write(struct es_deadletter *dl, const struct strbuf *lines,
 		dead_log(dl, lines);
 		return 0;
 	}
-	if (dl->fd == -1 && dead_open(dl, e) != 0)
-		return -1;
-	if (write_all(dl->fd, lines->buf, lines->len, e) != 0 ||
+	if ((dl->fd == -1 && dead_open(dl, e) != 0) ||
+	    write_all(dl->fd, lines->buf, lines->len, e) != 0 ||
 	    (fdatasync(dl->fd) != 0 && err_set(e, "fdatasync: %s",
 	    strerror(errno))))
 		return err_wrap(e, "%s: dead-letter file %s (the documents "

@@ -239,14 +239,12 @@ es_error_reason(const char *body, size_t len, struct strbuf *out)
 }
 
 static enum entry_result
-item_result(int status, const char *action, struct es_counters *c)
+item_result(int status, const char *action)
 {
 	if (status == 200 || status == 201)
 		return ENTRY_OK;
-	if (status == 409 && strcmp(action, "create") == 0) {
-		c->duplicates++;
-		return ENTRY_OK;
-	}
+	if (status == 409 && strcmp(action, "create") == 0)
+		return ENTRY_OK;	/* already there: a duplicate */
 	if (status == 0 || status == 429 || status >= 500)
 		return ENTRY_RETRY;
 	return ENTRY_DEAD;
@@ -281,7 +279,7 @@ on_item(void *arg, const struct es_bulk_item *it)
 		return 0;	/* more items than documents: see below */
 	a->nitems++;
 	a->status[i] = it->status;
-	a->res[i] = item_result(it->status, it->action, &a->es->counters);
+	a->res[i] = item_result(it->status, it->action);
 	if (a->res[i] == ENTRY_DEAD) {
 		d.status = it->status;
 		d.index = it->index;
@@ -307,6 +305,8 @@ settle_range(struct es_attempt *a, size_t lo, size_t hi, bool dead_kept)
 		    a->status[i] : 0]++;
 		if (a->res[i] == ENTRY_DEAD && !dead_kept)
 			continue;	/* stays pending: sent again */
+		if (a->res[i] == ENTRY_OK && a->status[i] == 409)
+			c->duplicates++;
 		if (a->res[i] == ENTRY_RETRY)
 			c->retried++;
 		if (a->res[i] == ENTRY_DEAD)
@@ -398,15 +398,11 @@ request_failed(struct es_attempt *a, const struct http_resp *resp,
 		advice = " (check user and password or api_key, and the "
 		    "privileges of that user: index, create_index)";
 	if (resp->status == 0)
-		sb_adds(&why, resp->error);
-	else
-		es_error_reason(resp->body, resp->len, &why);
-	if (resp->status == 0)
-		err_set(e, "POST %s: no response: %s%s", a->url, sb_cstr(&why),
-		    advice);
-	else
-		err_set(e, "POST %s: HTTP %ld: %s%s", a->url, resp->status,
-		    sb_cstr(&why), advice);
+		return err_set(e, "POST %s: no response: %s%s", a->url,
+		    resp->error, advice);
+	es_error_reason(resp->body, resp->len, &why);
+	err_set(e, "POST %s: HTTP %ld: %s%s", a->url, resp->status,
+	    sb_cstr(&why), advice);
 	sb_free(&why);
 	return -1;
 }

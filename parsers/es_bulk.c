@@ -128,15 +128,23 @@ push(struct es_bulk_parser *p, enum ctx c)
 
 /* --- yajl callbacks ------------------------------------------------------ */
 
+/* Inside a skipped value a nested one only deepens the skip. */
+static bool
+skip_deeper(struct es_bulk_parser *p)
+{
+	if (p->skip == 0)
+		return false;
+	p->skip++;
+	return true;
+}
+
 static int
 on_start_map(void *ctx)
 {
 	struct es_bulk_parser	*p = ctx;
 
-	if (p->skip > 0) {
-		p->skip++;
+	if (skip_deeper(p))
 		return 1;
-	}
 	if (p->depth == 0) {
 		if (p->seen_top)
 			return fail(p, "more than one value");
@@ -169,10 +177,8 @@ on_start_array(void *ctx)
 {
 	struct es_bulk_parser	*p = ctx;
 
-	if (p->skip > 0) {
-		p->skip++;
+	if (skip_deeper(p))
 		return 1;
-	}
 	if (p->depth == 0)
 		return fail(p, "an array, not an object");
 	if (top(p) == C_TOP && key_is(p, "items")) {

@@ -326,25 +326,15 @@ httpd_stop(struct httpd *d)
 	pthread_mutex_destroy(&d->mu);
 }
 
-/* Counters read under the server's lock. */
-static inline int
-httpd_connections(struct httpd *d)
+/* One of the counters (&d->connections, &d->requests), read under the
+ * server's lock. */
+static int
+httpd_count(struct httpd *d, const int *counter)
 {
 	int	 n;
 
 	pthread_mutex_lock(&d->mu);
-	n = d->connections;
-	pthread_mutex_unlock(&d->mu);
-	return n;
-}
-
-static inline int
-httpd_requests(struct httpd *d)
-{
-	int	 n;
-
-	pthread_mutex_lock(&d->mu);
-	n = d->requests;
+	n = *counter;
 	pthread_mutex_unlock(&d->mu);
 	return n;
 }

@@ -196,6 +196,14 @@ json_at(const char *json, ...)
 
 #define json_str(json, ...)	json_at(json, __VA_ARGS__, NULL)
 
+/* Encodes the last record: it goes to index want. */
+static void
+index_is(struct es *es, const char *want)
+{
+	encode_last(es);
+	ck_assert_str_eq(json_str(action, "index", "_index"), want);
+}
+
 /* --- encoding ------------------------------------------------------------ */
 
 START_TEST(test_action_and_document)
@@ -256,28 +264,20 @@ START_TEST(test_logstash_across_midnight)
 			    "logstash_prefix Spire-Logs\n");
 
 	rec(0, SID, 1, "@timestamp", "2024-05-01T23:59:59.999999999Z", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"),
-	    "spire-logs-2024.05.01");
+	index_is(es, "spire-logs-2024.05.01");
 	ck_assert_str_eq(json_str(doc, "@timestamp", NULL),
 	    "2024-05-01T23:59:59.999999999Z");
 	rec(0, SID, 2, "@timestamp", "2024-05-02T00:00:00Z", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"),
-	    "spire-logs-2024.05.02");
+	index_is(es, "spire-logs-2024.05.02");
 	/* No @timestamp: the record's time names the index and is added. */
 	rec(at("2024-05-01T23:59:59.5Z"), SID, 3, "msg", "m", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"),
-	    "spire-logs-2024.05.01");
+	index_is(es, "spire-logs-2024.05.01");
 	ck_assert_str_eq(json_str(doc, "@timestamp", NULL),
 	    "2024-05-01T23:59:59.500000000Z");
 	/* An @timestamp that does not parse: the record's time, kept as is. */
 	rec(at("2024-05-03T10:00:00Z"), SID, 4, "@timestamp", "yesterday",
 	    NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"),
-	    "spire-logs-2024.05.03");
+	index_is(es, "spire-logs-2024.05.03");
 	ck_assert_str_eq(json_str(doc, "@timestamp", NULL), "yesterday");
 	es_unload();
 }
@@ -292,9 +292,7 @@ START_TEST(test_logstash_options)
 	setenv("TZ", "EST5", 1);
 	tzset();
 	rec(at("2024-06-01T03:00:00Z"), SID, 1, "msg", "m", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"),
-	    "logstash_202405");
+	index_is(es, "logstash_202405");
 	es_unload();
 	unsetenv("TZ");
 	tzset();
@@ -306,8 +304,7 @@ START_TEST(test_timestamp_and_time_key)
 	struct es	*es = es_ok("index_name x\ninclude_timestamp true\n");
 
 	rec(at("2024-05-01T08:00:00Z"), SID, 1, "msg", "m", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"), "x");
+	index_is(es, "x");
 	ck_assert_str_eq(json_str(doc, "@timestamp", NULL),
 	    "2024-05-01T08:00:00.000000000Z");
 	es_unload();
@@ -316,9 +313,7 @@ START_TEST(test_timestamp_and_time_key)
 	    "time_key_format %d/%m/%Y %H:%M:%S\n");
 	rec(at("2030-01-01T00:00:00Z"), SID, 1, "ts", "31/12/2023 22:00:00",
 	    NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"),
-	    "logstash-2023.12.31");
+	index_is(es, "logstash-2023.12.31");
 	ck_assert_str_eq(json_str(doc, "@timestamp", NULL),
 	    "31/12/2023 22:00:00");
 	es_unload();
@@ -326,9 +321,7 @@ START_TEST(test_timestamp_and_time_key)
 	es = es_ok("logstash_format true\ntime_key ts\n"
 	    "time_key_exclude_timestamp true\n");
 	rec(0, SID, 1, "ts", "2023-12-31T22:00:00Z", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"),
-	    "logstash-2023.12.31");
+	index_is(es, "logstash-2023.12.31");
 	ck_assert_str_eq(json_str(doc, "@timestamp", NULL), "");
 	es_unload();
 }
@@ -369,12 +362,10 @@ START_TEST(test_target_index_and_removals)
 
 	rec(0, SID, 1, "@target", "Audit-2024", "msg", "m", "secret", "s",
 	    "tmp", "t", "tag", "old", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"), "audit-2024");
+	index_is(es, "audit-2024");
 	ck_assert_str_eq(doc, "{\"msg\":\"m\",\"tag\":\"t.x\"}");
 	rec(0, SID, 2, "msg", "m", NULL);
-	encode_last(es);
-	ck_assert_str_eq(json_str(action, "index", "_index"), "fluentd");
+	index_is(es, "fluentd");
 	es_unload();
 }
 END_TEST
@@ -588,6 +579,95 @@ START_TEST(test_dead_line)
 	sb_free(&idx);
 	sb_free(&id);
 	sb_free(&line);
+}
+END_TEST
+
+START_TEST(test_dead_default_path)
+{
+	struct buffer_cfg	 bc = { .type = BUFFER_MEMORY };
+	char			*p;
+
+	ck_assert_ptr_null(es_dead_default_path(NULL));
+	ck_assert_ptr_null(es_dead_default_path(&bc));
+	bc.type = BUFFER_FILE;
+	bc.path = "/var/log/fluentd-buffers/spire.buffer";
+	p = es_dead_default_path(&bc);
+	ck_assert_str_eq(p, "/var/log/fluentd-buffers/spire.buffer/"
+	    "dead-letter.ndjson");
+	free(p);
+	bc.path = "/var/log/fluent/spire.*.log";
+	p = es_dead_default_path(&bc);
+	ck_assert_str_eq(p, "/var/log/fluent/dead-letter.ndjson");
+	free(p);
+	bc.path = "spire.*.log";
+	p = es_dead_default_path(&bc);
+	ck_assert_str_eq(p, "dead-letter.ndjson");
+	free(p);
+}
+END_TEST
+
+/* --- --dry-run ----------------------------------------------------------- */
+
+struct warnings {
+	int	 n;
+	char	 msg[8][512];
+};
+
+static void
+warn_collect(void *arg, const char *file, int line, const char *fmt, ...)
+{
+	struct warnings	*w = arg;
+	va_list		 ap;
+
+	ck_assert_str_eq(file, "test.conf");
+	ck_assert_int_eq(line, 1);
+	ck_assert_int_lt(w->n, 8);
+	va_start(ap, fmt);
+	vsnprintf(w->msg[w->n++], sizeof w->msg[0], fmt, ap);
+	va_end(ap);
+}
+
+static bool
+warned(const struct warnings *w, const char *what)
+{
+	int	 i;
+
+	for (i = 0; i < w->n; i++)
+		if (strstr(w->msg[i], what) != NULL)
+			return true;
+	return false;
+}
+
+START_TEST(test_check_warnings)
+{
+	char		*body = xasprintf("index_name spire-logs\ntype_name _doc\n"
+			    "reload_connections false\nsniffer_class_name X\n"
+			    "ssl_verify false\ntemplate_name spire-logs\n"
+			    "template_file %s/templates/spire-logs-template."
+			    "json\n", TOP_SRCDIR);
+	struct warnings	 w = { 0 };
+
+	es_ok(body);
+	output_elasticsearch.check(&out, warn_collect, &w);
+	ck_assert_int_eq(w.n, 4);
+	ck_assert(warned(&w, "type_name is ignored"));
+	ck_assert(warned(&w, "no effect: reload_connections, "
+	    "sniffer_class_name"));
+	ck_assert(warned(&w, "ssl_verify false"));
+	ck_assert(warned(&w, "the index this output writes (spire-logs) "
+	    "matches none of the index_patterns"));
+	es_unload();
+	free(body);
+
+	body = xasprintf("logstash_format true\nlogstash_prefix spire-logs\n"
+	    "template_name spire-logs\ntemplate_file %s/templates/spire-logs-"
+	    "template.json\n", TOP_SRCDIR);
+	memset(&w, 0, sizeof w);
+	es_ok(body);
+	output_elasticsearch.check(&out, warn_collect, &w);
+	ck_assert_int_eq(w.n, 0);
+	es_unload();
+	free(body);
 }
 END_TEST
 
@@ -918,6 +998,32 @@ START_TEST(test_items_to_results)
 END_TEST
 
 /* max 2 documents a request: 5 -> 2 + 3 -> 2 + 1 + 2. */
+/* The dead-letter file cannot be written: the rejected document stays
+ * pending (sent again later), the rest are settled, the attempt fails. */
+START_TEST(test_dead_letter_unwritable)
+{
+	static const int	 want[] = { 201, 400 };
+	char			*blocker = xasprintf("%s/file", tmpdir);
+	char			*extra = xasprintf("dead_letter_path %s/dead."
+				    "ndjson\n", blocker);
+	FILE			*f = fopen(blocker, "w");
+	struct es		*es;
+
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	es = es_ready(extra);
+	wanting(want, 2);
+	send_all(es);
+	ck_assert_int_eq(res.settled[0], ENTRY_OK);
+	ck_assert_int_eq(res.settled[1], -1);
+	ck_assert_ptr_nonnull(strstr(res.fail, "dead-letter"));
+	ck_assert_ptr_nonnull(strstr(res.fail, "sent again"));
+	ck_assert_uint_eq(es->counters.dead_letters, 0);
+	free(extra);
+	free(blocker);
+}
+END_TEST
+
 START_TEST(test_413_halving)
 {
 	static const int	 want[] = { 201, 201, 201, 201, 201 };
@@ -995,6 +1101,8 @@ START_TEST(test_threshold_splits)
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(fake.docs[i], 2);
 	ck_assert_uint_eq(es->counters.bytes_raw, one.len * 6);
+	/* the template checks and three bulks: one kept-alive connection */
+	ck_assert_int_eq(httpd_count(&srv, &srv.connections), 1);
 	for (i = 0; i < 6; i++)
 		ck_assert_int_eq(res.settled[i], ENTRY_OK);
 	free(extra);
@@ -1110,6 +1218,10 @@ END_TEST
 
 /* --- templates on the endpoint ------------------------------------------- */
 
+/* GET _index_template once spire-logs-template.json is in. */
+#define INSTALLED	"{\"index_templates\":[{\"name\":\"spire-logs\"," \
+	"\"index_template\":{\"index_patterns\":[\"spire-logs-*\"]}}]}"
+
 static char *
 tpl_extra(const char *more)
 {
@@ -1125,8 +1237,7 @@ START_TEST(test_templates_installed_first)
 	struct es	*es;
 	struct err	 e;
 
-	fake.templates = "{\"index_templates\":[{\"name\":\"spire-logs\","
-	    "\"index_template\":{\"index_patterns\":[\"spire-logs-*\"]}}]}";
+	fake.templates = INSTALLED;
 	es = es_started(extra);
 	ck_assert(!es->tpl.ready);
 	ck_assert_int_eq(output_elasticsearch.send(&out, NULL, &e), -1);
@@ -1154,8 +1265,7 @@ START_TEST(test_templates_kept_and_covered)
 	struct es	*es;
 
 	fake.template_exists = 1;
-	fake.templates = "{\"index_templates\":[{\"name\":\"spire-logs\","
-	    "\"index_template\":{\"index_patterns\":[\"spire-logs-*\"]}}]}";
+	fake.templates = INSTALLED;
 	es = es_started(extra);
 	run_until_templates_done(es);
 	ck_assert_int_eq(fake.nlog, 4);	/* both kept: no PUT */
@@ -1234,11 +1344,14 @@ test_suite(void)
 	tcase_add_test(cfg, test_template_kinds_and_patterns);
 	tcase_add_test(cfg, test_dead_line);
 	tcase_add_test(cfg, test_counters_accessor);
+	tcase_add_test(cfg, test_dead_default_path);
+	tcase_add_test(cfg, test_check_warnings);
 	suite_add_tcase(s, cfg);
 
 	tcase_add_checked_fixture(snd, send_setup, send_teardown);
 	tcase_set_timeout(snd, 20);
 	tcase_add_test(snd, test_items_to_results);
+	tcase_add_test(snd, test_dead_letter_unwritable);
 	tcase_add_test(snd, test_413_halving);
 	tcase_add_test(snd, test_413_single_document);
 	tcase_add_test(snd, test_threshold_splits);

@@ -214,8 +214,8 @@ START_TEST(test_keepalive)
 		run_one(&rq, &res);
 		ck_assert_int_eq(res.status, 200);
 	}
-	ck_assert_int_eq(httpd_requests(&srv), 5);
-	ck_assert_int_eq(httpd_connections(&srv), 1);
+	ck_assert_int_eq(httpd_count(&srv, &srv.requests), 5);
+	ck_assert_int_eq(httpd_count(&srv, &srv.connections), 1);
 
 	memset(&res, 0, sizeof res);
 	res.l = lp;
@@ -228,10 +228,10 @@ START_TEST(test_keepalive)
 	ck_assert_uint_eq(http_pending(cl), 3);
 	ck_assert_int_eq(loop_run(lp, &e), 0);
 	ck_assert_int_eq(res.calls, 3);
-	ck_assert_int_eq(httpd_requests(&srv), 8);
+	ck_assert_int_eq(httpd_count(&srv, &srv.requests), 8);
 	/* Concurrent requests need connections of their own. */
-	ck_assert_int_le(httpd_connections(&srv), 3);
-	ck_assert_int_ge(httpd_connections(&srv), 1);
+	ck_assert_int_le(httpd_count(&srv, &srv.connections), 3);
+	ck_assert_int_ge(httpd_count(&srv, &srv.connections), 1);
 	free(u);
 }
 END_TEST
@@ -287,7 +287,7 @@ START_TEST(test_free_cancels)
 	ck_assert_int_eq(http_request(cl, &rq, on_done, &res, &e), 0);
 	loop_add_timer(lp, 100, false, stop_loop, lp);
 	ck_assert_int_eq(loop_run(lp, &e), 0);
-	ck_assert_int_eq(httpd_requests(&srv), 1);
+	ck_assert_int_eq(httpd_count(&srv, &srv.requests), 1);
 	http_free(cl);
 	cl = NULL;
 	loop_add_timer(lp, 50, false, stop_loop, lp);
