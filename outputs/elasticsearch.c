@@ -73,7 +73,7 @@ static const struct param_def es_params[] = {
 	  .offset = E(compression_level),
 	  .help = "gzip bulk bodies (Content-Encoding: gzip) at this level" },
 	{ .name = "custom_headers", .type = PARAM_HASH,
-	  .offset = E(custom_headers),
+	  .flags = PARAM_SECRET, .offset = E(custom_headers),
 	  .help = "more request headers, e.g. {\"X-Team\":\"spire\"}" },
 	/* indexing */
 	{ .name = "index_name", .type = PARAM_STRING, .def = "fluentd",

@@ -40,7 +40,11 @@ struct http {
 	struct http_xfer	*xfers;
 	size_t			 nxfers;
 	bool			 closing;	/* in http_free: no new timer */
+	bool			 collecting;	/* running done callbacks */
+	bool			 free_pending;	/* http_free came from one */
 };
+
+static void	http_destroy(struct http *h);
 
 /* --- transfers ----------------------------------------------------------- */
 
@@ -111,12 +115,17 @@ http_collect(struct http *h)
 	CURLMsg			*m;
 	int			 left;
 
-	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+	h->collecting = true;
+	while (!h->free_pending &&
+	    (m = curl_multi_info_read(h->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		xfer_finish(h, x, m->data.result);
 	}
+	h->collecting = false;
+	if (h->free_pending)	/* a callback freed the client */
+		http_destroy(h);
 }
 
 /* --- curl's sockets and timer on the loop -------------------------------- */
@@ -233,6 +242,16 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->collecting) {	/* from a done callback: when it returns */
+		h->free_pending = true;
+		return;
+	}
+	http_destroy(h);
+}
+
+static void
+http_destroy(struct http *h)
+{
 	h->closing = true;
 	while (h->xfers != NULL)
 		xfer_free(h, h->xfers);

@@ -54,8 +54,8 @@ struct http_resp {
 
 /*
  * Called once per request from the loop, never from http_request. The
- * response is valid during the call only. It may start new requests,
- * but must not free the client.
+ * response is valid during the call only. It may start new requests, or
+ * free the client (no other callback runs after that).
  */
 typedef void (*http_done_fn)(void *arg, const struct http_resp *resp);
 

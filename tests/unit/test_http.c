@@ -298,6 +298,45 @@ START_TEST(test_free_cancels)
 }
 END_TEST
 
+static void
+free_client(void *arg, const struct http_resp *r)
+{
+	struct result	*res = arg;
+
+	(void)r;
+	res->calls++;
+	http_free(cl);
+	cl = NULL;
+	loop_stop(res->l);
+}
+
+/* Freed from a callback while another request waits: that one's
+ * callback never runs. */
+START_TEST(test_free_from_callback)
+{
+	struct http_req	 r1 = { .method = "GET" }, r2 = { .method = "GET" };
+	struct result	 res = { 0 }, other = { 0 };
+	struct err	 e;
+	char		*hello = url("/hello"), *hang = url("/hang");
+
+	res.l = other.l = lp;
+	other.want = 1;
+	r1.url = hello;
+	r2.url = hang;
+	ck_assert_int_eq(http_request(cl, &r2, on_done, &other, &e), 0);
+	ck_assert_int_eq(http_request(cl, &r1, free_client, &res, &e), 0);
+	ck_assert_int_eq(loop_run(lp, &e), 0);
+	ck_assert_int_eq(res.calls, 1);
+	ck_assert_ptr_null(cl);
+	loop_add_timer(lp, 50, false, stop_loop, lp);
+	ck_assert_int_eq(loop_run(lp, &e), 0);
+	ck_assert_int_eq(other.calls, 0);
+	cl = http_new(lp, &e);	/* for teardown */
+	free(hello);
+	free(hang);
+}
+END_TEST
+
 START_TEST(test_bad_url)
 {
 	struct http_req	 rq = { .method = "GET", .url = "gopher://x/" };
@@ -324,6 +363,7 @@ test_suite(void)
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_free_cancels);
+	tcase_add_test(tc, test_free_from_callback);
 	tcase_add_test(tc, test_bad_url);
 	suite_add_tcase(s, tc);
 	return s;
