@@ -207,19 +207,31 @@ key_repeated(const struct field *f, size_t n, size_t i)
 	return false;
 }
 
+static bool
+key_skipped(const struct field *f, const struct json_skip *skip, size_t nskip)
+{
+	size_t	 i;
+
+	for (i = 0; i < nskip; i++)
+		if (field_is(f, skip[i].key, skip[i].len))
+			return true;
+	return false;
+}
+
 /*
  * A key written twice (logfmt allows it, JSON parsers disagree about it
  * and Elasticsearch rejects it) is written once, with its last value, as
  * record_get() reads it.
  */
-void
-json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
-    int *first)
+static void
+put_members(struct strbuf *sb, const struct field *f, size_t n,
+    const struct json_skip *skip, size_t nskip, int *first)
 {
 	size_t	 i;
 
 	for (i = 0; i < n; i = field_skip(f, i)) {
-		if ((f[i].flags & FIELD_DELETED) || key_repeated(f, n, i))
+		if ((f[i].flags & FIELD_DELETED) || key_repeated(f, n, i) ||
+		    key_skipped(&f[i], skip, nskip))
 			continue;
 		if (!*first)
 			sb_addc(sb, ',');
@@ -231,14 +243,30 @@ json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
 }
 
 void
+json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
+    int *first)
+{
+	put_members(sb, f, n, NULL, 0, first);
+}
+
+void
+json_put_members(struct strbuf *sb, const struct batch *b,
+    const struct record *r, const struct json_skip *skip, size_t nskip,
+    int *first)
+{
+	/* An empty batch has no field array to point into yet. */
+	if (r->nfields > 0)
+		put_members(sb, record_fields(b, r), r->nfields, skip, nskip,
+		    first);
+}
+
+void
 json_put_record(struct strbuf *sb, const struct batch *b,
     const struct record *r)
 {
 	int	 first = 1;
 
 	sb_addc(sb, '{');
-	/* An empty batch has no field array to point into yet. */
-	if (r->nfields > 0)
-		json_put_fields(sb, record_fields(b, r), r->nfields, &first);
+	json_put_members(sb, b, r, NULL, 0, &first);
 	sb_addc(sb, '}');
 }

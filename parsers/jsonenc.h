@@ -30,4 +30,19 @@ void	json_put_record(struct strbuf *sb, const struct batch *b,
 void	json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
 	    int *first);
 
+/* Top-level keys json_put_members leaves out. */
+struct json_skip {
+	const char	*key;
+	size_t		 len;
+};
+
+/*
+ * Appends the members of r as json_put_record does, without the braces
+ * (so that a caller can add members of its own) and without the
+ * top-level fields named in skip.
+ */
+void	json_put_members(struct strbuf *sb, const struct batch *b,
+	    const struct record *r, const struct json_skip *skip,
+	    size_t nskip, int *first);
+
 #endif

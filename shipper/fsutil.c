@@ -2,8 +2,10 @@
  * fsutil.c — small filesystem helpers (see fsutil.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "mem.h"
@@ -25,4 +27,29 @@ mkdir_parents(const char *path, mode_t mode, struct err *e)
 	}
 	free(p);
 	return rc;
+}
+
+int
+file_slurp(const char *path, size_t max, struct strbuf *out, struct err *e)
+{
+	int	 fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t	 n;
+	size_t	 start = out->len;
+
+	if (fd == -1)
+		return err_set(e, "cannot open %s: %s", path, strerror(errno));
+	do {
+		sb_reserve(out, 65536);
+		n = read(fd, out->buf + out->len, out->cap - out->len - 1);
+		if (n > 0)
+			out->len += (size_t)n;
+	} while ((n > 0 || (n < 0 && errno == EINTR)) &&
+	    out->len - start <= max);
+	close(fd);
+	if (n < 0)
+		return err_set(e, "cannot read %s: %s", path, strerror(errno));
+	if (out->len - start > max)
+		return err_set(e, "%s is larger than %zu bytes", path, max);
+	sb_cstr(out);
+	return 0;
 }

@@ -144,6 +144,25 @@ loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg,
 	return 0;
 }
 
+int
+loop_mod_fd(struct loop *l, int fd, uint32_t events, struct err *e)
+{
+	struct epoll_event	 ev;
+	struct loop_fd		*f;
+
+	for (f = l->fds; f != NULL; f = f->next)
+		if (f->fd == fd && !f->dead)
+			break;
+	if (f == NULL)
+		return err_set(e, "loop_mod_fd(%d): not registered", fd);
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = f;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) == -1)
+		return err_set(e, "epoll_ctl(%d): %s", fd, strerror(errno));
+	return 0;
+}
+
 void
 loop_del_fd(struct loop *l, int fd)
 {

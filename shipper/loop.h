@@ -26,6 +26,8 @@ void	loop_free(struct loop *l);
 /* events: EPOLLIN / EPOLLOUT. */
 int	loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb,
 	    void *arg, struct err *e);
+/* Changes the events of a registered fd (e.g. EPOLLIN to EPOLLOUT). */
+int	loop_mod_fd(struct loop *l, int fd, uint32_t events, struct err *e);
 void	loop_del_fd(struct loop *l, int fd);
 
 /* Fires after ms milliseconds, then every ms if repeat. */

@@ -1,6 +1,7 @@
 /*
  * params.c — loading a directive through its parameter table (params.h).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -370,4 +371,19 @@ params_reference(const struct param_def *defs, const char *title,
 	if (defs->name == NULL)
 		sb_adds(out, "(no parameters)\n");
 	sb_addc(out, '\n');
+}
+
+int
+param_err_at(struct err *e, const struct conf_elem *el, const char *name,
+    const char *fmt, ...)
+{
+	const struct conf_param	*p = conf_param_get(el, name);
+	char			 msg[ERR_MAX];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return err_at(e, p ? p->file : el->file, p ? p->line : el->line, "%s",
+	    msg);
 }

@@ -60,6 +60,10 @@ int	params_defaults(const struct param_def *defs, void *cfg,
 void	params_free(const struct param_def *defs, void *cfg);
 /* Was the parameter given in el (not just defaulted)? */
 bool	params_given(const struct conf_elem *el, const char *name);
+/* err_at at the parameter's line when it was given, else at el's. */
+int	param_err_at(struct err *e, const struct conf_elem *el,
+	    const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 
 /*
  * Child elements of el must be among `allowed` (NULL-terminated; NULL

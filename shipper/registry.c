@@ -13,6 +13,7 @@ extern const struct filter_ops filter_spire;
 extern const struct output_ops output_stdout;
 extern const struct output_ops output_file;
 extern const struct output_ops output_null;
+extern const struct output_ops output_elasticsearch;
 
 const struct source_ops *const source_registry[] = {
 	&source_tail,
@@ -30,6 +31,7 @@ const struct output_ops *const output_registry[] = {
 	&output_stdout,
 	&output_file,
 	&output_null,
+	&output_elasticsearch,
 	NULL
 };
 

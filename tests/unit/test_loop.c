@@ -1,9 +1,11 @@
 /*
  * test_loop.c — shipper/loop: descriptors, one-shot and repeating timers
- * (also deleted from their own callback), signals through signalfd, stop.
+ * (also deleted from their own callback), signals through signalfd, stop,
+ * and a descriptor's events changed while it is registered.
  */
 #include <check.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -89,6 +91,53 @@ START_TEST(test_fd)
 END_TEST
 
 static void
+on_writable(int fd, uint32_t events, void *arg)
+{
+	struct counts	*c = arg;
+
+	(void)fd;
+	ck_assert(events & EPOLLOUT);
+	c->readable++;
+	loop_stop(c->l);
+}
+
+static void
+switch_to_out(void *arg)
+{
+	struct counts	*c = arg;
+	struct err	 e;
+
+	c->fired++;
+	ck_assert_int_eq(loop_mod_fd(c->l, c->fd, EPOLLOUT, &e), 0);
+}
+
+/* A pipe's write end never becomes readable: only the change to
+ * EPOLLOUT, made from a timer, lets the callback run. */
+START_TEST(test_mod_fd)
+{
+	struct counts	 c = { 0 };
+	struct err	 e;
+	int		 p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	c.l = loop_new(&e);
+	c.fd = p[1];
+	ck_assert_int_eq(loop_add_fd(c.l, p[1], EPOLLIN, on_writable, &c, &e),
+	    0);
+	loop_add_timer(c.l, 20, false, switch_to_out, &c);
+	ck_assert_int_eq(loop_run(c.l, &e), 0);
+	ck_assert_int_eq(c.fired, 1);
+	ck_assert_int_eq(c.readable, 1);
+	loop_del_fd(c.l, p[1]);
+	ck_assert_int_eq(loop_mod_fd(c.l, p[1], EPOLLIN, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not registered"));
+	loop_free(c.l);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+static void
 on_signal(int signo, void *arg)
 {
 	struct counts	*c = arg;
@@ -155,6 +204,7 @@ test_suite(void)
 
 	tcase_add_test(tc, test_timers);
 	tcase_add_test(tc, test_fd);
+	tcase_add_test(tc, test_mod_fd);
 	tcase_add_test(tc, test_signal);
 	tcase_add_test(tc, test_timer_now);
 	suite_add_tcase(s, tc);

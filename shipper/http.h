@@ -1,0 +1,72 @@
+/*
+ * http.h — an asynchronous HTTP client on the event loop.
+ *
+ * libcurl's multi interface does the protocol; the loop does the
+ * waiting: curl says which sockets it wants watched and when it needs a
+ * timer, and the loop calls back when either fires. Nothing blocks, so
+ * a slow Elasticsearch never stalls the tail. Connections are kept alive
+ * in the multi handle's cache, across requests, per host.
+ */
+#ifndef SHIPPER_HTTP_H
+#define SHIPPER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "strbuf.h"
+
+struct http;
+struct loop;
+
+struct http_tls {
+	bool		 verify;	/* peer and host name */
+	const char	*ca_file;	/* NULL: the system's CAs */
+	const char	*client_cert;	/* PEM files, or NULL */
+	const char	*client_key;
+	const char	*client_key_pass;
+};
+
+struct http_req {
+	const char	*method;	/* GET HEAD POST PUT DELETE */
+	const char	*url;
+	/* "Name: value" strings, NULL-terminated; NULL: none. */
+	const char *const *headers;
+	/* The request body; http_request takes it over (and empties it),
+	 * whether or not the request starts. */
+	struct strbuf	 body;
+	long		 timeout_ms;	/* the whole exchange; 0: none */
+	struct http_tls	 tls;
+	/* Basic authentication, or else an Authorization header value
+	 * ("ApiKey ..."); NULL for none. */
+	const char	*user;
+	const char	*password;
+	const char	*authorization;
+};
+
+struct http_resp {
+	long		 status;	/* 0: no response (see error) */
+	const char	*body;		/* NUL-terminated */
+	size_t		 len;
+	const char	*error;		/* curl's message; "" on a response */
+	double		 seconds;	/* the whole exchange */
+};
+
+/*
+ * Called once per request from the loop, never from http_request. The
+ * response is valid during the call only. It may start new requests, or
+ * free the client (no other callback runs after that).
+ */
+typedef void (*http_done_fn)(void *arg, const struct http_resp *resp);
+
+struct http *http_new(struct loop *l, struct err *e);
+/* Cancels every request in flight: their callbacks are not called. */
+void	http_free(struct http *h);
+
+/* Starts a request: 0, or -1 with e set (done is then never called). */
+int	http_request(struct http *h, struct http_req *req, http_done_fn done,
+	    void *arg, struct err *e);
+/* Requests in flight. */
+size_t	http_pending(const struct http *h);
+
+#endif
