@@ -92,7 +92,10 @@ class EsError(Exception):
         return d
 
     def body(self):
-        return {"error": dict(root_cause=[self.obj(False)], **self.obj()),
+        root = self	# a search's failure is rooted in its shards' cause
+        while root.etype == "search_phase_execution_exception" and root.caused_by is not None:
+            root = root.caused_by
+        return {"error": dict(root_cause=[root.obj(False)], **self.obj()),
                 "status": self.status}
 
 
@@ -2615,8 +2618,7 @@ def q_terms(body, idx, now):
         raise parsing_error("[terms] query requires a field with an array of values")
     ref = FieldRef(idx, fields[0], now)
     tests = [t for t in (ref.equals(v) for v in body[fields[0]]) if t]
-    return ref.predicate(lambda x: any(t(x) for t in tests) if tests else None) if tests \
-        else ref.predicate(None)
+    return ref.predicate((lambda x: any(t(x) for t in tests)) if tests else None)
 
 
 def q_match(body, idx, now, phrase=False):
@@ -3866,7 +3868,11 @@ class Emulator:
     def go_down(self):
         with self.lock:
             self.faults.conf["down"] = True
-            if self.listener is not None:
+            if self.listener is not None:	# shutdown first: a select() in the
+                try:				# accept loop would keep it listening
+                    self.listener.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
                 self.listener.close()
                 self.listener = None
             for c in list(self.conns):

@@ -11,7 +11,8 @@ Usage: esctl.py [options] PORT|URL COMMAND [ARGS...]
   request METHOD PATH [BODYFILE|-] print the HTTP status on the first line,
                                    then the response body
 
-Options: -H 'Name: value' (repeatable), --gzip (gzip the body), --user U:P,
+Options: -H 'Name: value' (repeatable), -D FILE (write the response's status
+line and headers there), --gzip (gzip the body), --user U:P,
 --api-key KEY, --cacert FILE (https; without it TLS is not verified),
 --timeout SECONDS. Content-Type defaults to application/json, or
 application/x-ndjson for a _bulk PATH; -H 'Content-Type:' sends none.
@@ -28,6 +29,7 @@ import base64
 import gzip
 import http.client
 import json
+import os
 import socket
 import ssl
 import sys
@@ -75,6 +77,10 @@ def request(opts, method, path, body=None):
     try:
         conn.request(method, target, body=body, headers=headers)
         resp = conn.getresponse()
+        if opts.dump_header:
+            with open(opts.dump_header, "w") as f:
+                f.write("HTTP/1.1 %d %s\n" % (resp.status, resp.reason))
+                f.writelines("%s: %s\n" % kv for kv in resp.getheaders())
         data = resp.read()
         if resp.getheader("Content-Encoding") == "gzip":
             data = gzip.decompress(data)
@@ -141,6 +147,7 @@ def run(opts):
 def main(argv=None):
     ap = argparse.ArgumentParser(add_help=True, usage="esctl.py [options] PORT|URL COMMAND [ARGS...]")
     ap.add_argument("-H", "--header", action="append", default=[])
+    ap.add_argument("-D", "--dump-header")
     ap.add_argument("--gzip", action="store_true")
     ap.add_argument("--user")
     ap.add_argument("--api-key")
@@ -152,9 +159,12 @@ def main(argv=None):
     opts = ap.parse_args(argv)
     try:
         run(opts)
+        sys.stdout.flush()
     except Failure as e:
         print("esctl: %s" % e, file=sys.stderr)
         return e.code
+    except BrokenPipeError:		# a reader like `head -n 1` had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
