@@ -11,6 +11,7 @@
 : "${PYTHON3:=python3}"
 GEN="$PYTHON3 $top_srcdir/tests/gen/spire_loggen.py"
 OUTCOUNT="$PYTHON3 $top_srcdir/tests/gen/outcount.py"
+ESCTL="$PYTHON3 $top_srcdir/tests/esctl.py"
 
 tap_n=0
 tap_failed=0
@@ -69,12 +70,14 @@ tap_done() {
 	exit $?
 }
 
-# json_get FILE KEY[.SUB] — a number or string from a JSON file.
+# json_get FILE KEY[.SUB] — a number or string from a JSON file (a SUB
+# that is a number indexes a list). Keys with dots in them (index names):
+# separate them with / instead, KEY/SUB.
 json_get() {
 	"$PYTHON3" -c 'import json,sys
 v = json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."):
-    v = v[k]
+for k in sys.argv[2].split("/" if "/" in sys.argv[2] else "."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
 print(v)' "$1" "$2"
 }
 
@@ -87,6 +90,23 @@ wait_for() {
 		sleep 0.2
 	done
 	return 0
+}
+
+# es_start NAME [EMULATOR-ARGS...] — starts the Elasticsearch emulator
+# (tests/es_emulator.py) on a free port with $WORK/NAME as its directory
+# (requests.log, emulator.log); sets ES_PORT, ES_URL and ES_PID, and has it
+# killed at exit. Drive it with $ESCTL $ES_PORT ...
+es_start() {
+	_d="$WORK/$1"; shift
+	mkdir -p "$_d"
+	rm -f "$_d/port"
+	"$PYTHON3" "$top_srcdir/tests/es_emulator.py" --port 0 --port-file "$_d/port" \
+	    --data-dir "$_d" "$@" 2> "$_d/emulator.log" &
+	ES_PID=$!
+	TAP_PIDS="$TAP_PIDS $ES_PID"
+	wait_for 10 test -s "$_d/port" || return 1
+	ES_PORT=$(cat "$_d/port")
+	ES_URL="http://127.0.0.1:$ES_PORT"
 }
 
 # A configuration for the pipeline under test, reading SRC (glob) with
