@@ -410,19 +410,59 @@ chunk_done_cb(void *arg, const struct err *fail)
 	chunk_done(arg, fail);
 }
 
+static int	send_chunk(struct es *es, struct chunk *c, struct err *e);
+
+/*
+ * The first chunks come while the template is being installed: they wait
+ * for it rather than fail an attempt. Once a step failed, sends fail at
+ * once with its reason until it is in, and the buffer backs off.
+ */
 static int
 es_output_send(struct output *o, struct chunk *c, struct err *e)
 {
-	struct es		*es = o->priv;
+	struct es	*es = o->priv;
+
+	if (!es->tpl.ready && es->tpl.last_error[0] != '\0')
+		return err_set(e, "%s", es->tpl.last_error);
+	if (!es->tpl.ready) {
+		es->waiting = xrealloc(es->waiting, (es->nwaiting + 1) *
+		    sizeof *es->waiting);
+		es->waiting[es->nwaiting++] = c;
+		return 0;
+	}
+	return send_chunk(es, c, e);
+}
+
+void
+es_templates_settled(struct es *es, bool ok)
+{
+	struct chunk	**w = es->waiting;
+	size_t		 n = es->nwaiting, i;
+	struct err	 e;
+
+	es->waiting = NULL;
+	es->nwaiting = 0;
+	for (i = 0; i < n; i++) {
+		if (ok && send_chunk(es, w[i], &e) == 0)
+			continue;
+		if (ok)
+			chunk_done(w[i], &e);
+		else {
+			err_set(&e, "%s", es->tpl.last_error);
+			chunk_done(w[i], &e);
+		}
+	}
+	free(w);
+}
+
+static int
+send_chunk(struct es *es, struct chunk *c, struct err *e)
+{
 	struct es_sink		 sink = { chunk_settle_cb, chunk_done_cb, c };
 	struct es_entry		*ents;
 	size_t			 n, i, k = 0;
 	int			 rc;
 
-	if (!es->tpl.ready)
-		return err_set(e, "%s", es->tpl.last_error[0] ?
-		    es->tpl.last_error : "waiting for the index template and "
-		    "ILM policy to be installed");
 	n = chunk_nentries(c);
 	ents = xmalloc((n ? n : 1) * sizeof *ents);
 	for (i = 0; i < n; i++) {
@@ -464,6 +504,9 @@ es_stop(struct output *o)
 	es->http = NULL;
 	es_send_cancel_all(es);
 	es_templates_stop(es);
+	free(es->waiting);	/* abandoned, as those in flight */
+	es->waiting = NULL;
+	es->nwaiting = 0;
 	es_dead_close(&es->dead);
 }
 

@@ -239,6 +239,9 @@ struct es_templates {
 struct es;
 
 int	es_templates_start(struct es *es, struct err *e);
+/* In elasticsearch.c: the template steps finished (ok), or one failed
+ * and is retried later (!ok): the chunks that waited go, or fail. */
+void	es_templates_settled(struct es *es, bool ok);
 void	es_templates_stop(struct es *es);
 /*
  * The template's kind and index_patterns from its JSON: composable when
@@ -298,6 +301,8 @@ struct es {
 	struct es_templates tpl;
 	struct es_counters counters;
 	struct es_attempt *attempts;	/* in flight */
+	struct chunk	**waiting;	/* sent before the template was in */
+	size_t		 nwaiting;
 	bool		 type_name_given;
 	struct strbuf	 noops;		/* no-effect parameters given */
 };

@@ -256,6 +256,7 @@ retry_later(struct es *es)
 	    "buffer keeps the records)", t->last_error,
 	    (unsigned long long)(ms / 1000));
 	t->retry = loop_add_timer(es->loop, ms, false, on_retry, es);
+	es_templates_settled(es, false);
 }
 
 static void
@@ -364,6 +365,7 @@ step_run(struct es *es)
 	if (t->step == T_READY) {
 		t->ready = true;
 		t->step++;
+		es_templates_settled(es, true);
 	}
 	if (t->step == T_DONE)
 		return;
