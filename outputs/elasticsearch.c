@@ -526,6 +526,34 @@ es_destroy(struct output *o)
 
 /* --- --dry-run ----------------------------------------------------------- */
 
+/*
+ * No template of its own: the index gets dynamic mappings unless one
+ * installed by someone else covers it, and DESIGN.md's spire-logs is
+ * not covered by the spire-logs-* template that goes with it.
+ */
+static void
+check_no_template(const struct output *o, struct es *es, warn_fn warn,
+    void *arg)
+{
+	static char *const	 shipped[] = { "spire-logs-*", NULL };
+	char			 index[256];
+	struct timespec		 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	es_index_example(&es->enc, (int64_t)ts.tv_sec * 1000000000, index,
+	    sizeof index);
+	warn(arg, o->file, o->line, "no template_file: the index this output "
+	    "writes (%s) is mapped by whatever template the cluster has, or "
+	    "dynamically%s; the shipped templates/spire-logs-template.json "
+	    "(template_name spire-logs, template_file ...) covers "
+	    "spire-logs-*: logstash_format true and logstash_prefix spire-logs "
+	    "write daily spire-logs-YYYY.MM.DD indices", index,
+	    es_patterns_cover(shipped, 1, index) ? "" : ", and the index "
+	    "template that goes with this pipeline (spire-logs-*) does not "
+	    "match it; at start the shipper warns again if no installed "
+	    "template does");
+}
+
 /* The trap of DESIGN.md: index_name spire-logs, template spire-logs-*. */
 static void
 check_template_covers(const struct output *o, struct es *es, warn_fn warn,
@@ -589,6 +617,8 @@ es_check(const struct output *o, warn_fn warn, void *arg)
 		    "http: scheme https keeps them secret");
 	if (cfg->template_file != NULL)
 		check_template_covers(o, es, warn, arg);
+	else
+		check_no_template(o, es, warn, arg);
 }
 
 const struct es_counters *
