@@ -11,22 +11,27 @@
 #include "log.h"
 #include "metrics.h"
 
+int
+endpoint_check_port(const struct source *s, struct conf_elem *el,
+    long long port, struct err *e)
+{
+	struct conf_param	*p = conf_param_get(el, "port");
+
+	if (port >= 1 && port <= 65535)
+		return 0;
+	return err_at(e, p != NULL ? p->file : s->file, p != NULL ? p->line :
+	    s->line, "<source> @type %s port %lld: use 1 to 65535",
+	    s->ops->name, port);
+}
+
 struct http_server *
 endpoint_listen(const struct source *s, struct loop *l, const char *bind,
     long long port, http_handler_fn fn, void *arg, struct err *e)
 {
 	struct http_server	*srv;
 
-	if (port < 0 || port > 65535) {
-		err_at(e, s->file, s->line, "<source> @type %s: port %lld: use "
-		    "1 to 65535", s->ops->name, port);
+	if ((srv = http_server_start(l, bind, (int)port, fn, arg, e)) == NULL)
 		return NULL;
-	}
-	if ((srv = http_server_start(l, bind, (int)port, fn, arg, e)) == NULL) {
-		err_wrap(e, "%s:%d: <source> @type %s", s->file, s->line,
-		    s->ops->name);
-		return NULL;
-	}
 	log_info("%s: serving on %s:%d", s->ops->name, bind,
 	    http_server_port(srv));
 	return srv;
@@ -41,12 +46,16 @@ endpoint_source_stop(struct source *s)
 	es->srv = NULL;
 }
 
+/* A source whose pipeline failed to start is destroyed without a stop,
+ * and maybe after its loop: nothing of the loop is touched. */
 void
 endpoint_source_destroy(struct source *s)
 {
-	if (s->priv != NULL)
-		endpoint_source_stop(s);
-	free(s->priv);
+	struct endpoint_source	*es = s->priv;
+
+	if (es != NULL)
+		http_server_abandon(es->srv);
+	free(es);
 }
 
 static void

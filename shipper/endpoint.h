@@ -26,10 +26,11 @@ struct endpoint_source {
 void	endpoint_source_stop(struct source *s);
 void	endpoint_source_destroy(struct source *s);
 
-/*
- * Starts s's listener on bind:port with handler fn(arg); errors say
- * which <source> (file:line) could not listen.
- */
+/* At init: port is one a listener can have (file:line of `port`). */
+int	endpoint_check_port(const struct source *s, struct conf_elem *el,
+	    long long port, struct err *e);
+
+/* Starts s's listener on bind:port with handler fn(arg). */
 struct http_server *endpoint_listen(const struct source *s, struct loop *l,
 	    const char *bind, long long port, http_handler_fn fn, void *arg,
 	    struct err *e);

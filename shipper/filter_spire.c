@@ -204,13 +204,35 @@ get_str(const struct batch *b, const struct record *r, const char *key)
 	return f != NULL && f->type == VAL_STRING && f->vlen > 0 ? f : NULL;
 }
 
+typedef bool (*find_fn)(const char *s, size_t len, const char **at,
+    size_t *alen);
+
+/* Adds key with what find() finds in the first of srcs it finds in. */
+static bool
+add_found(struct batch *b, struct record *r, const char *key,
+    const char *const *srcs, size_t n, find_fn find)
+{
+	const struct field	*f;
+	const char		*at;
+	size_t			 alen, i;
+
+	for (i = 0; i < n; i++) {
+		if ((f = get_str(b, r, srcs[i])) != NULL &&
+		    find(f->val, f->vlen, &at, &alen)) {
+			batch_add(b, key, strlen(key), at, alen, VAL_STRING);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 map_attestor(struct batch *b, struct record *r)
 {
 	static const char *const srcs[] = { "msg", "error" };
 	const struct field	*f, *pt;
 	const char		*at;
-	size_t			 alen, i;
+	size_t			 alen;
 
 	if (record_get(b, r, FIELD_STR("attestor_type")) != NULL)
 		return;
@@ -228,14 +250,8 @@ map_attestor(struct batch *b, struct record *r)
 		    VAL_STRING);
 		return;
 	}
-	for (i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
-		if ((f = get_str(b, r, srcs[i])) != NULL &&
-		    spire_attestor_in(f->val, f->vlen, &at, &alen)) {
-			batch_add(b, FIELD_STR("attestor_type"), at, alen,
-			    VAL_STRING);
-			return;
-		}
-	}
+	if (add_found(b, r, "attestor_type", srcs, 2, spire_attestor_in))
+		return;
 	/* .../spire/agent/<attestor>/...: the agent the event is about. */
 	if ((f = get_str(b, r, "agent_id")) != NULL &&
 	    spire_agent_id_attestor(f->val, f->vlen, &at, &alen))
@@ -437,8 +453,6 @@ map_agent_id(struct batch *b, struct record *r)
 {
 	static const char *const srcs[] = { "error", "status_message" };
 	const struct field	*f;
-	const char		*id;
-	size_t			 idlen, i;
 
 	if (record_get(b, r, FIELD_STR("agent_id")) != NULL)
 		return;
@@ -448,14 +462,7 @@ map_agent_id(struct batch *b, struct record *r)
 		    VAL_STRING);
 		return;
 	}
-	for (i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
-		if ((f = get_str(b, r, srcs[i])) != NULL &&
-		    spire_agent_id_in(f->val, f->vlen, &id, &idlen)) {
-			batch_add(b, FIELD_STR("agent_id"), id, idlen,
-			    VAL_STRING);
-			return;
-		}
-	}
+	add_found(b, r, "agent_id", srcs, 2, spire_agent_id_in);
 }
 
 static bool

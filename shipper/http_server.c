@@ -413,6 +413,23 @@ http_server_stop(struct http_server *s)
 	free(s);
 }
 
+void
+http_server_abandon(struct http_server *s)
+{
+	struct http_conn	*c, *next;
+
+	if (s == NULL)
+		return;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		close(c->fd);
+		sb_free(&c->out);
+		free(c);
+	}
+	close(s->fd);
+	free(s);
+}
+
 int
 http_server_port(const struct http_server *s)
 {

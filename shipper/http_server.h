@@ -42,6 +42,8 @@ struct http_server *http_server_start(struct loop *l, const char *bind,
 	    int port, http_handler_fn fn, void *arg, struct err *e);
 /* Closes the listener and every connection. */
 void	http_server_stop(struct http_server *s);
+/* The same when the loop is gone (or will not run again). */
+void	http_server_abandon(struct http_server *s);
 int	http_server_port(const struct http_server *s);
 
 /* The request's path is exactly p. */

@@ -139,40 +139,44 @@ static const struct {
 #undef ST
 };
 
-#define PLUGIN_LABELS(v)	{ "plugin_id", (v)->id }, { "type", (v)->type }
+static void
+plugin_sample(struct metrics_out *o, const char *name,
+    const struct plugin_view *v, uint64_t value)
+{
+	metric_sample(o, name, METRIC_LABELS({ "plugin_id", v->id },
+	    { "type", v->type }), (double)value);
+}
 
 static void
 collect_plugin(void *arg, const struct plugin_view *v)
 {
 	struct metrics_out	*o = arg;
+	const struct source	*s = v->source;
 	const struct filter	*f = v->filter;
 	const struct output	*out = v->output;
 
-	if (v->source != NULL) {
-		metric_sample(o, "spire_shipper_input_lines_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v)), (double)v->source->lines);
-		metric_sample(o, "spire_shipper_input_bytes_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v)), (double)v->source->bytes);
-		if (v->source->ops == registry_source("tail"))
-			metric_sample(o, "spire_shipper_files_watched",
-			    METRIC_LABELS(PLUGIN_LABELS(v)),
-			    (double)tail_files_watched(v->source));
+	if (s != NULL) {
+		plugin_sample(o, "spire_shipper_input_lines_total", v, s->lines);
+		plugin_sample(o, "spire_shipper_input_bytes_total", v, s->bytes);
+		if (s->ops == registry_source("tail"))
+			plugin_sample(o, "spire_shipper_files_watched", v,
+			    tail_files_watched(s));
 	} else if (f != NULL) {
-		metric_sample(o, "spire_shipper_filter_records_in_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v)), (double)f->in);
-		metric_sample(o, "spire_shipper_filter_records_out_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v)), (double)(f->in -
-		    f->dropped));
+		plugin_sample(o, "spire_shipper_filter_records_in_total", v,
+		    f->in);
+		plugin_sample(o, "spire_shipper_filter_records_out_total", v,
+		    f->in - f->dropped);
 		metric_sample(o, "spire_shipper_filter_records_dropped_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v), { "reason",
-		    drop_reason_name(f->drop_reason) }), (double)f->dropped);
+		    METRIC_LABELS({ "plugin_id", v->id }, { "type", v->type },
+		    { "reason", drop_reason_name(f->drop_reason) }),
+		    (double)f->dropped);
 	} else {
-		metric_sample(o, "spire_shipper_output_records_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v)), (double)out->records);
-		metric_sample(o, "spire_shipper_output_bytes_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v)), (double)out->bytes);
-		metric_sample(o, "spire_shipper_output_errors_total",
-		    METRIC_LABELS(PLUGIN_LABELS(v)), (double)out->errors);
+		plugin_sample(o, "spire_shipper_output_records_total", v,
+		    out->records);
+		plugin_sample(o, "spire_shipper_output_bytes_total", v,
+		    out->bytes);
+		plugin_sample(o, "spire_shipper_output_errors_total", v,
+		    out->errors);
 	}
 }
 

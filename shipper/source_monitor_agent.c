@@ -59,6 +59,8 @@ monitor_agent_init(struct source *s, struct conf_elem *el, struct err *e)
 		    "monitor_agent tag %s: emitting metrics as records is not "
 		    "supported; remove tag and scrape /api/plugins.json or "
 		    "/metrics instead", cfg->tag);
+	if (endpoint_check_port(s, el, cfg->port, e) != 0)
+		return -1;
 	s->priv = xcalloc(1, sizeof(struct endpoint_source));
 	return 0;
 }

@@ -57,8 +57,8 @@ prometheus_init(struct source *s, struct conf_elem *el, struct err *e)
 {
 	const struct prometheus_cfg	*cfg = s->cfg;
 
-	(void)el;
-	if (path_check(s, "metrics_path", cfg->metrics_path, e) != 0 ||
+	if (endpoint_check_port(s, el, cfg->port, e) != 0 ||
+	    path_check(s, "metrics_path", cfg->metrics_path, e) != 0 ||
 	    path_check(s, "aggregated_metrics_path",
 	    cfg->aggregated_metrics_path, e) != 0)
 		return -1;

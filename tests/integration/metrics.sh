@@ -266,6 +266,36 @@ tap_is $? 1 "a second shipper on the same port exits 1"
 tap_grep "second.conf:1: <source> @type prometheus: cannot listen on 127.0.0.1:$PROM: Address already in use" \
     "$d/second.log" "naming the <source> and the port"
 
+# Configuration: Fluentd's own prometheus.conf loads; mistakes are
+# named at their line.
+"$SHIPPER" -c "$top_srcdir/tests/data/fluentd-configs/debian-elasticsearch8/prometheus.conf" \
+    --dry-run > "$d/fluentd.dry" 2>&1
+tap_is $? 0 "the Fluentd image's prometheus.conf passes --dry-run"
+tap_grep '^warnings: 0$' "$d/fluentd.dry" "with no warning"
+bad_conf() {	# bad_conf NAME REGEXP — the <source> body on stdin
+	{ echo "<source>"; cat; echo "</source>"; } > "$d/$1.conf"
+	"$SHIPPER" -c "$d/$1.conf" --dry-run > /dev/null 2> "$d/$1.err"
+	tap_is $? 1 "$1: refused"
+	tap_grep "$2" "$d/$1.err" "$1: says $2"
+}
+bad_conf port '\.conf:3: <source> @type prometheus port 70000: use 1 to 65535' <<'C'
+  @type prometheus
+  port 70000
+C
+bad_conf path "metrics_path 'metrics': a path starts with /" <<'C'
+  @type prometheus
+  metrics_path metrics
+C
+bad_conf tag '\.conf:3: <source> @type monitor_agent tag mon: emitting metrics as records is not supported' <<'C'
+  @type monitor_agent
+  tag mon
+C
+bad_conf tls '<transport> is not valid inside <source> @type prometheus' <<'C'
+  @type prometheus
+  <transport tls>
+  </transport>
+C
+
 kill -TERM "$SP"
 wait "$SP"
 tap_is $? 0 "SIGTERM stops the shipper with 0"

@@ -347,16 +347,25 @@ expect(int fd, int status, const char *body)
 	free(r.body);
 }
 
+/* GET path on fd; the reply must be status (and body, unless NULL). */
+static void
+ask(int fd, const char *path, int status, const char *body)
+{
+	char	 req[256];
+	int	 n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: "
+		    "127.0.0.1\r\n\r\n", path);
+
+	send_all(fd, req, (size_t)n);
+	expect(fd, status, body);
+}
+
 START_TEST(test_keep_alive)
 {
 	int	 fd = client();
 
-	send_all(fd, GET("/hello"), strlen(GET("/hello")));
-	expect(fd, 200, "hi\n");
-	send_all(fd, GET("/nope"), strlen(GET("/nope")));
-	expect(fd, 404, "not found; try /metrics, /live or /ready\n");
-	send_all(fd, GET("/hello"), strlen(GET("/hello")));
-	expect(fd, 200, "hi\n");
+	ask(fd, "/hello", 200, "hi\n");
+	ask(fd, "/nope", 404, "not found; try /metrics, /live or /ready\n");
+	ask(fd, "/hello", 200, "hi\n");
 	close(fd);
 }
 END_TEST
@@ -398,8 +407,7 @@ START_TEST(test_head_and_methods)
 	ck_assert_int_eq(r.status, 405);
 	ck_assert_ptr_nonnull(strstr(r.head, "Allow: GET, HEAD\r\n"));
 	free(r.body);
-	send_all(fd, GET("/hello"), strlen(GET("/hello")));
-	expect(fd, 200, "hi\n");
+	ask(fd, "/hello", 200, "hi\n");
 	close(fd);
 }
 END_TEST
@@ -453,8 +461,7 @@ START_TEST(test_large_response)
 	ck_assert_uint_eq(r.len, 4 << 20);
 	ck_assert(memcmp(r.body + r.len - 16, "0123456789abcde\n", 16) == 0);
 	free(r.body);
-	send_all(fd, GET("/hello"), strlen(GET("/hello")));
-	expect(fd, 200, "hi\n");
+	ask(fd, "/hello", 200, "hi\n");
 	close(fd);
 }
 END_TEST
@@ -466,16 +473,14 @@ START_TEST(test_connection_limit)
 	for (i = 0; i < HTTP_CONNS_MAX; i++)
 		fds[i] = client();
 	/* Every slot is taken and answers; one more is turned away. */
-	send_all(fds[0], GET("/hello"), strlen(GET("/hello")));
-	expect(fds[0], 200, "hi\n");
+	ask(fds[0], "/hello", 200, "hi\n");
 	extra = client();
 	ck_assert(peer_closed(extra));
 	close(extra);
 	close(fds[1]);
 	usleep(100000);
 	extra = client();
-	send_all(extra, GET("/hello"), strlen(GET("/hello")));
-	expect(extra, 200, "hi\n");
+	ask(extra, "/hello", 200, "hi\n");
 	close(extra);
 	for (i = 0; i < HTTP_CONNS_MAX; i++)
 		if (i != 1)
@@ -488,14 +493,10 @@ START_TEST(test_endpoints)
 	struct reply	 r;
 	int		 fd = client();
 
-	send_all(fd, GET("/ready"), strlen(GET("/ready")));
-	expect(fd, 503, "the pipeline has not started (or is stopping)\n");
-	send_all(fd, GET("/live"), strlen(GET("/live")));
-	expect(fd, 200, "ok\n");
-	send_all(fd, GET("/start"), strlen(GET("/start")));
-	expect(fd, 404, NULL);
-	send_all(fd, GET("/ready"), strlen(GET("/ready")));
-	expect(fd, 200, "ok\n");
+	ask(fd, "/ready", 503, "the pipeline has not started (or is stopping)\n");
+	ask(fd, "/live", 200, "ok\n");
+	ask(fd, "/start", 404, NULL);
+	ask(fd, "/ready", 200, "ok\n");
 	send_all(fd, GET("/metrics"), strlen(GET("/metrics")));
 	ck_assert(read_reply(fd, &r, false));
 	ck_assert_int_eq(r.status, 200);
@@ -531,6 +532,26 @@ START_TEST(test_listen_errors)
 }
 END_TEST
 
+/* A server whose pipeline failed to start is freed after its loop. */
+START_TEST(test_abandon)
+{
+	struct err		 e;
+	struct loop		*l2 = loop_new(&e);
+	struct http_server	*s2;
+	int			 fd;
+
+	ck_assert_ptr_nonnull(l2);
+	s2 = http_server_start(l2, "127.0.0.1", 0, serve, NULL, &e);
+	ck_assert_ptr_nonnull(s2);
+	port = http_server_port(s2);
+	fd = client();		/* waiting in the backlog */
+	loop_free(l2);
+	http_server_abandon(s2);
+	ck_assert(peer_closed(fd));
+	close(fd);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -542,6 +563,7 @@ test_suite(void)
 	tcase_add_test(tp, test_parse_framing);
 	tcase_add_test(tp, test_parse_header_count);
 	tcase_add_test(tp, test_status_text);
+	tcase_add_test(tp, test_abandon);
 	suite_add_tcase(s, tp);
 	tcase_add_checked_fixture(ts, server_setup, server_teardown);
 	tcase_set_timeout(ts, 30);
