@@ -378,6 +378,16 @@ summary_kinds(const struct stats *st, FILE *out, bool json)
 }
 
 static void
+summary_drops(const struct stats *st, FILE *out, bool json)
+{
+	int	 r;
+
+	for (r = 0; r < DROP_NREASONS; r++)
+		fprintf(out, json ? "%s\"%s\":%llu" : "%s%s %llu", r ? ", " : "",
+		    drop_reason_name(r), (unsigned long long)st->dropped[r]);
+}
+
+static void
 summary_text(const struct bf_run *br, double secs)
 {
 	const struct stats	*st = &br->pl->stats;
@@ -404,13 +414,11 @@ summary_text(const struct bf_run *br, double secs)
 		    (unsigned long long)br->acks.retried,
 		    (unsigned long long)(br->acks.dropped_retry +
 		    br->acks.dropped_overflow));
-	fprintf(stderr, "  dropped    %llu (grep %llu, %llu of them while "
-	    "parsing; unmatched tag %llu; rejected by output %llu)\n",
-	    (unsigned long long)stats_dropped_total(st),
-	    (unsigned long long)st->dropped[DROP_GREP],
-	    (unsigned long long)st->gated,
-	    (unsigned long long)st->dropped[DROP_UNMATCHED],
-	    (unsigned long long)st->dropped[DROP_OUTPUT]);
+	fprintf(stderr, "  dropped    %llu (", (unsigned long long)
+	    stats_dropped_total(st));
+	summary_drops(st, stderr, false);
+	fprintf(stderr, "; %llu of the grep's while parsing)\n",
+	    (unsigned long long)st->gated);
 	fprintf(stderr, "  bad lines  %llu%s", (unsigned long long)bad,
 	    bad ? " (" : "");
 	summary_kinds(st, stderr, false);
@@ -436,19 +444,15 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	fprintf(out, "{\"files_read\":%u,\"files_failed\":%u,"
 	    "\"files_skipped\":%u,\"bytes\":%llu,\"physical_lines\":%llu,"
 	    "\"partial_lines\":%llu,\"lines\":%llu,\"records_out\":%llu,"
-	    "\"dropped\":{\"grep\":%llu,\"unmatched_tag\":%llu,"
-	    "\"output_rejected\":%llu},\"gated\":%llu,\"truncated\":%llu,"
-	    "\"read_errors\":%llu,\"output_errors\":%llu,\"seconds\":%.3f,"
-	    "\"acked\":%llu,\"dead_letters\":%llu,\"resent\":%llu,"
-	    "\"given_up\":%llu,\"bad\":{", br->read, br->failed, br->skipped,
+	    "\"gated\":%llu,\"truncated\":%llu,\"read_errors\":%llu,"
+	    "\"output_errors\":%llu,\"seconds\":%.3f,\"acked\":%llu,"
+	    "\"dead_letters\":%llu,\"resent\":%llu,\"given_up\":%llu,"
+	    "\"dropped\":{", br->read, br->failed, br->skipped,
 	    (unsigned long long)st->bytes,
 	    (unsigned long long)st->physical_lines,
 	    (unsigned long long)st->partial_lines,
 	    (unsigned long long)st->lines,
 	    (unsigned long long)st->records_out,
-	    (unsigned long long)st->dropped[DROP_GREP],
-	    (unsigned long long)st->dropped[DROP_UNMATCHED],
-	    (unsigned long long)st->dropped[DROP_OUTPUT],
 	    (unsigned long long)st->gated, (unsigned long long)st->truncated,
 	    (unsigned long long)st->read_errors,
 	    (unsigned long long)st->output_errors, secs,
@@ -457,6 +461,8 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    (unsigned long long)br->acks.retried,
 	    (unsigned long long)(br->acks.dropped_retry +
 	    br->acks.dropped_overflow));
+	summary_drops(st, out, true);
+	fprintf(out, "},\"bad\":{");
 	summary_kinds(st, out, true);
 	fprintf(out, "}}\n");
 	fclose(out);

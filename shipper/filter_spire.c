@@ -7,9 +7,15 @@
  * ERROR/WARN/INFO/DEBUG (the original kept in level_raw). The filter also
  * sets component (spire-server/spire-agent), @timestamp (RFC 3339, ns)
  * from the event time, and maps SPIRE's field names onto the template's:
- * spiffe_id, attestor_type, metrics.{duration_ms,count}. With keep_audit,
- * SPIRE's audit records (type=audit, written at INFO) pass a later grep
- * on level: they are security events.
+ * spiffe_id, attestor_type, metrics.{duration_ms,count}, and caller and
+ * agent_id where the record names them. With keep_audit, SPIRE's audit
+ * records (type=audit, written at INFO) pass a later grep on level: they
+ * are security events.
+ *
+ * Each record is also classified (parsers/spire_events.c) into
+ * security_event (attestation_failure, unauthorized, audit, ...) and
+ * counted as spire_security_events_total{component,event,attestor_type},
+ * which is what the security dashboards are drawn from.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -18,8 +24,14 @@
 #include <strings.h>
 
 #include "mem.h"
+#include "metrics.h"
 #include "plugin.h"
+#include "spire_events.h"
+#include "stats.h"
 #include "timefmt.h"
+
+#define ATTESTOR_MAX	32	/* longer (or odd) names count as "other" */
+#define SERIES_MAX	512	/* beyond: attestor_type "other" */
 
 struct spire_cfg {
 	bool	 normalize_level;
@@ -29,12 +41,26 @@ struct spire_cfg {
 	char	*component_key;
 	char	*timestamp_key;
 	bool	 map_fields;
+	bool	 security_events;
+	char	*security_event_key;
+	bool	 audit_exclude_agent_sync;
+};
+
+/* One series of spire_security_events_total. */
+struct event_count {
+	const char		*component;
+	enum spire_event	 event;
+	char			 attestor[ATTESTOR_MAX + 1];
+	uint64_t		 n;
 };
 
 struct spire_priv {
 	size_t		 level_klen;
 	const char	*last_tag;	/* component cache, by tag pointer */
 	const char	*last_component;
+	struct event_count *counts;
+	size_t		 ncounts;
+	size_t		 cap_counts;
 };
 
 #define S(field)	offsetof(struct spire_cfg, field)
@@ -56,8 +82,23 @@ static const struct param_def spire_params[] = {
 	  .help = "field for the event time, RFC 3339 with nanoseconds" },
 	{ .name = "map_fields", .type = PARAM_BOOL, .def = "true",
 	  .offset = S(map_fields),
-	  .help = "add spiffe_id, attestor_type and metrics.* from SPIRE's "
-	  "own field names" },
+	  .help = "add spiffe_id, attestor_type, caller, agent_id and "
+	  "metrics.* from SPIRE's own field names and messages" },
+	{ .name = "security_events", .type = PARAM_BOOL, .def = "true",
+	  .offset = S(security_events),
+	  .help = "classify records into security_event (attestation_failure, "
+	  "workload_attestation_failure, unauthorized, certificate_violation, "
+	  "federation_failure, ca_rotation_problem, svid_rotation_failure, "
+	  "datastore_error, rate_limited, process_tracking_failure, audit) "
+	  "and count them in spire_security_events_total" },
+	{ .name = "security_event_key", .type = PARAM_STRING,
+	  .def = "security_event", .offset = S(security_event_key),
+	  .help = "field for the event" },
+	{ .name = "audit_exclude_agent_sync", .type = PARAM_BOOL,
+	  .def = "false", .offset = S(audit_exclude_agent_sync),
+	  .help = "drop the successful audit records of agents' routine sync "
+	  "(SyncAuthorizedEntries, GetAuthorizedEntries), counted as dropped "
+	  "with reason audit_agent_sync" },
 	PARAMS_END
 };
 #undef S
@@ -134,7 +175,7 @@ component_of(const char *tag)
 	return NULL;
 }
 
-static void
+static const char *
 set_component(const struct spire_cfg *cfg, struct spire_priv *sp,
     struct batch *b, struct record *r)
 {
@@ -150,6 +191,7 @@ set_component(const struct spire_cfg *cfg, struct spire_priv *sp,
 	if (c != NULL)
 		record_set(b, r, cfg->component_key, strlen(cfg->component_key),
 		    c, strlen(c), VAL_STRING);
+	return c;
 }
 
 /* --- field mapping ------------------------------------------------------- */
@@ -162,32 +204,23 @@ get_str(const struct batch *b, const struct record *r, const char *key)
 	return f != NULL && f->type == VAL_STRING && f->vlen > 0 ? f : NULL;
 }
 
-/* "nodeattestor(k8s_psat)" or `workload attestor "k8s"` inside s. */
+typedef bool (*find_fn)(const char *s, size_t len, const char **at,
+    size_t *alen);
+
+/* Adds key with what find() finds in the first of srcs it finds in. */
 static bool
-attestor_in(const char *s, size_t len, const char **at, size_t *alen)
+add_found(struct batch *b, struct record *r, const char *key,
+    const char *const *srcs, size_t n, find_fn find)
 {
-	static const char *const marks[] = {
-		"odeattestor(", "orkload attestor \"", "orkloadattestor(",
-	};
-	size_t	 i, m;
+	const struct field	*f;
+	const char		*at;
+	size_t			 alen, i;
 
-	for (m = 0; m < sizeof marks / sizeof marks[0]; m++) {
-		size_t	 ml = strlen(marks[m]);
-
-		for (i = 0; i + ml < len; i++) {
-			size_t	 j = i + ml;
-
-			if (memcmp(s + i, marks[m], ml) != 0)
-				continue;
-			while (j < len && (isalnum((unsigned char)s[j]) ||
-			    s[j] == '_' || s[j] == '-'))
-				j++;
-			if (j > i + ml && j < len && (s[j] == ')' ||
-			    s[j] == '"')) {
-				*at = s + i + ml;
-				*alen = j - i - ml;
-				return true;
-			}
+	for (i = 0; i < n; i++) {
+		if ((f = get_str(b, r, srcs[i])) != NULL &&
+		    find(f->val, f->vlen, &at, &alen)) {
+			batch_add(b, key, strlen(key), at, alen, VAL_STRING);
+			return true;
 		}
 	}
 	return false;
@@ -197,9 +230,9 @@ static void
 map_attestor(struct batch *b, struct record *r)
 {
 	static const char *const srcs[] = { "msg", "error" };
-	const struct field	*f;
+	const struct field	*f, *pt;
 	const char		*at;
-	size_t			 alen, i;
+	size_t			 alen;
 
 	if (record_get(b, r, FIELD_STR("attestor_type")) != NULL)
 		return;
@@ -208,14 +241,21 @@ map_attestor(struct batch *b, struct record *r)
 		    VAL_STRING);
 		return;
 	}
-	for (i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
-		if ((f = get_str(b, r, srcs[i])) != NULL &&
-		    attestor_in(f->val, f->vlen, &at, &alen)) {
-			batch_add(b, FIELD_STR("attestor_type"), at, alen,
-			    VAL_STRING);
-			return;
-		}
+	/* A line of the attestor plugin itself (catalog fields). */
+	if ((pt = get_str(b, r, "plugin_type")) != NULL &&
+	    (f = get_str(b, r, "plugin_name")) != NULL &&
+	    ((pt->vlen == 12 && memcmp(pt->val, "NodeAttestor", 12) == 0) ||
+	    (pt->vlen == 16 && memcmp(pt->val, "WorkloadAttestor", 16) == 0))) {
+		batch_add(b, FIELD_STR("attestor_type"), f->val, f->vlen,
+		    VAL_STRING);
+		return;
 	}
+	if (add_found(b, r, "attestor_type", srcs, 2, spire_attestor_in))
+		return;
+	/* .../spire/agent/<attestor>/...: the agent the event is about. */
+	if ((f = get_str(b, r, "agent_id")) != NULL &&
+	    spire_agent_id_attestor(f->val, f->vlen, &at, &alen))
+		batch_add(b, FIELD_STR("attestor_type"), at, alen, VAL_STRING);
 }
 
 static void
@@ -235,6 +275,194 @@ map_spiffe_id(struct batch *b, struct record *r)
 			return;
 		}
 	}
+}
+
+/* --- security events ----------------------------------------------------- */
+
+/* The string fields the event rules read, in one pass (last one wins). */
+static void
+event_fields(const struct spire_cfg *cfg, const struct batch *b,
+    const struct record *r, struct spire_fields *sf)
+{
+	const struct field	*f = record_fields(b, r), *lv;
+	size_t			 i;
+	int			 k;
+
+	memset(sf, 0, sizeof *sf);
+	for (i = 0; i < r->nfields; i++) {
+		if (f[i].type == VAL_OBJECT) {
+			i += f[i].vlen;
+			continue;
+		}
+		if ((f[i].flags & FIELD_DELETED) || f[i].type != VAL_STRING ||
+		    (k = spire_key_of(f[i].key, f[i].klen)) < 0)
+			continue;
+		sf->val[k] = f[i].val;
+		sf->len[k] = f[i].vlen;
+	}
+	if (strcmp(cfg->level_key, "level") != 0) {
+		lv = get_str(b, r, cfg->level_key);
+		sf->val[SPIRE_KEY_LEVEL] = lv != NULL ? lv->val : NULL;
+		sf->len[SPIRE_KEY_LEVEL] = lv != NULL ? lv->vlen : 0;
+	}
+}
+
+/* The attestor_type label: the record's, if it is a plain name. */
+static void
+attestor_label(const struct batch *b, const struct record *r, char *out)
+{
+	const struct field	*f = get_str(b, r, "attestor_type");
+	size_t			 i;
+
+	strcpy(out, "none");
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->vlen; i++)
+		if (!isalnum((unsigned char)f->val[i]) && f->val[i] != '_' &&
+		    f->val[i] != '-')
+			break;
+	if (i < f->vlen || f->vlen > ATTESTOR_MAX) {
+		strcpy(out, "other");
+		return;
+	}
+	memcpy(out, f->val, f->vlen);
+	out[f->vlen] = '\0';
+}
+
+static struct event_count *
+event_slot(struct spire_priv *sp, const char *component, enum spire_event ev,
+    const char *attestor)
+{
+	struct event_count	*c;
+	size_t			 i;
+
+	for (i = 0; i < sp->ncounts; i++) {
+		c = &sp->counts[i];
+		if (c->event == ev && strcmp(c->component, component) == 0 &&
+		    strcmp(c->attestor, attestor) == 0)
+			return c;
+	}
+	if (sp->ncounts == SERIES_MAX && strcmp(attestor, "other") != 0)
+		return event_slot(sp, component, ev, "other");
+	sp->counts = xgrow(sp->counts, &sp->cap_counts, sp->ncounts + 1,
+	    sizeof *c);
+	c = &sp->counts[sp->ncounts++];
+	memset(c, 0, sizeof *c);
+	c->component = component;
+	c->event = ev;
+	snprintf(c->attestor, sizeof c->attestor, "%s", attestor);
+	return c;
+}
+
+static void
+count_event(struct spire_priv *sp, const char *component, enum spire_event ev,
+    const struct batch *b, const struct record *r)
+{
+	char	 attestor[ATTESTOR_MAX + 1];
+
+	attestor_label(b, r, attestor);
+	event_slot(sp, component != NULL ? component : "unknown", ev,
+	    attestor)->n++;
+}
+
+static void
+set_event(const struct spire_cfg *cfg, struct spire_priv *sp,
+    const char *component, enum spire_event ev, struct batch *b,
+    struct record *r)
+{
+	const char	*name = spire_event_name(ev);
+
+	if (cfg->security_event_key[0] != '\0')
+		record_set(b, r, cfg->security_event_key,
+		    strlen(cfg->security_event_key), name, strlen(name),
+		    VAL_STRING);
+	count_event(sp, component, ev, b, r);
+}
+
+/*
+ * Every (component, event) has a series from the start, so that rate()
+ * and increase() see the first event; attestors appear as they come.
+ */
+static void
+spire_collect(void *arg, struct metrics_out *o)
+{
+	static const char name[] = "spire_security_events_total";
+	const struct filter	*f = arg;
+	const struct spire_cfg	*cfg = f->cfg;
+	const struct spire_priv	*sp = f->priv;
+	const char		*comps[] = { "spire-server", "spire-agent" };
+	size_t			 i, ncomp = 2;
+	int			 ev;
+
+	if (cfg->component != NULL) {
+		comps[0] = cfg->component;
+		ncomp = 1;
+	}
+	metric_family(o, name, METRIC_COUNTER, "SPIRE security events "
+	    "classified from the logs, by component, event and attestor type.");
+	for (i = 0; i < ncomp; i++)
+		for (ev = SPIRE_EVENT_NONE + 1; ev < SPIRE_NEVENTS; ev++)
+			metric_sample(o, name, METRIC_LABELS(
+			    { "component", comps[i] },
+			    { "event", spire_event_name(ev) },
+			    { "attestor_type", "none" }), 0);
+	for (i = 0; i < sp->ncounts; i++)
+		metric_sample(o, name, METRIC_LABELS(
+		    { "component", sp->counts[i].component },
+		    { "event", spire_event_name(sp->counts[i].event) },
+		    { "attestor_type", sp->counts[i].attestor }),
+		    (double)sp->counts[i].n);
+}
+
+/* The first of keys the record has as a non-empty string. */
+static const struct field *
+first_str(const struct batch *b, const struct record *r,
+    const char *const *keys, size_t n)
+{
+	const struct field	*f;
+	size_t			 i;
+
+	for (i = 0; i < n; i++)
+		if ((f = get_str(b, r, keys[i])) != NULL)
+			return f;
+	return NULL;
+}
+
+/* Who made the call: its SPIFFE ID, else its address or socket peer. */
+static void
+map_caller(struct batch *b, struct record *r)
+{
+	static const char *const srcs[] = {
+		"caller_id", "caller_addr", "caller_path",
+	};
+	const struct field	*f;
+
+	if (record_get(b, r, FIELD_STR("caller")) != NULL ||
+	    (f = first_str(b, r, srcs, 3)) == NULL)
+		return;
+	batch_add(b, FIELD_STR("caller"), f->val, f->vlen, VAL_STRING);
+}
+
+/*
+ * The agent an event is about, where SPIRE does not say agent_id: the
+ * caller when it is an agent, or `agent "spiffe://..."` in the error
+ * of the authorization middleware (and its audit status_message).
+ */
+static void
+map_agent_id(struct batch *b, struct record *r)
+{
+	static const char *const srcs[] = { "error", "status_message" };
+	const struct field	*f;
+
+	if (record_get(b, r, FIELD_STR("agent_id")) != NULL)
+		return;
+	if ((f = get_str(b, r, "caller_id")) != NULL &&
+	    spire_is_agent_id(f->val, f->vlen)) {
+		batch_add(b, FIELD_STR("agent_id"), f->val, f->vlen,
+		    VAL_STRING);
+		return;
+	}
+	add_found(b, r, "agent_id", srcs, 2, spire_agent_id_in);
 }
 
 static bool
@@ -334,18 +562,35 @@ spire_run(struct filter *f, struct batch *b, struct record *r,
 {
 	const struct spire_cfg	*cfg = f->cfg;
 	struct spire_priv	*sp = f->priv;
+	struct spire_fields	 sf;
+	enum spire_event	 ev = SPIRE_EVENT_NONE;
+	const char		*component;
 
 	(void)gate;
 	if (cfg->normalize_level)
 		set_level(cfg, sp, b, r);
-	set_component(cfg, sp, b, r);
+	if (cfg->security_events || cfg->audit_exclude_agent_sync) {
+		event_fields(cfg, b, r, &sf);
+		if (cfg->audit_exclude_agent_sync &&
+		    spire_audit_is_agent_sync(&sf)) {
+			f->drop_reason = DROP_AUDIT_AGENT_SYNC;
+			return FILTER_DROP;
+		}
+		if (cfg->security_events)
+			ev = spire_event_classify(&sf);
+	}
+	component = set_component(cfg, sp, b, r);
 	if (cfg->timestamp_key[0] != '\0')
 		set_timestamp(cfg, b, r);
 	if (cfg->map_fields) {
+		map_agent_id(b, r);
 		map_spiffe_id(b, r);
 		map_attestor(b, r);
+		map_caller(b, r);
 		map_metrics(b, r);
 	}
+	if (ev != SPIRE_EVENT_NONE)
+		set_event(cfg, sp, component, ev, b, r);
 	if (cfg->keep_audit)
 		mark_audit(b, r);
 	return FILTER_KEEP;
@@ -361,13 +606,20 @@ spire_init(struct filter *f, struct conf_elem *el, struct err *e)
 	(void)e;
 	sp->level_klen = strlen(cfg->level_key);
 	f->priv = sp;
+	if (cfg->security_events)
+		metrics_register("spire", spire_collect, f);
 	return 0;
 }
 
 static void
 spire_destroy(struct filter *f)
 {
-	free(f->priv);
+	struct spire_priv	*sp = f->priv;
+
+	metrics_unregister(f);
+	if (sp != NULL)
+		free(sp->counts);
+	free(sp);
 }
 
 /* --- pushdown ------------------------------------------------------------ */
@@ -384,7 +636,8 @@ spire_gate_hop(const struct filter *f, const char *key, size_t klen,
     struct gate_hop *hop)
 {
 	static const char *const derived[] = {
-		"level_raw", "spiffe_id", "attestor_type", "metrics",
+		"level_raw", "spiffe_id", "attestor_type", "metrics", "caller",
+		"agent_id",
 	};
 	const struct spire_cfg	*cfg = f->cfg;
 	size_t			 i;
@@ -403,7 +656,9 @@ spire_gate_hop(const struct filter *f, const char *key, size_t klen,
 	if ((klen == strlen(cfg->component_key) &&
 	    memcmp(key, cfg->component_key, klen) == 0) ||
 	    (klen == strlen(cfg->timestamp_key) &&
-	    memcmp(key, cfg->timestamp_key, klen) == 0))
+	    memcmp(key, cfg->timestamp_key, klen) == 0) ||
+	    (klen == strlen(cfg->security_event_key) &&
+	    memcmp(key, cfg->security_event_key, klen) == 0))
 		return false;
 	for (i = 0; i < sizeof derived / sizeof derived[0]; i++)
 		if (klen == strlen(derived[i]) && memcmp(key, derived[i],
@@ -415,7 +670,8 @@ spire_gate_hop(const struct filter *f, const char *key, size_t klen,
 const struct filter_ops filter_spire = {
 	.name = "spire",
 	.help = "normalise SPIRE's levels, set component and @timestamp, map "
-	    "SPIRE's fields onto the index template",
+	    "SPIRE's fields onto the index template, classify and count "
+	    "security events",
 	.params = spire_params,
 	.cfg_size = sizeof(struct spire_cfg),
 	.init = spire_init,

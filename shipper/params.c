@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonenc.h"
 #include "mem.h"
 #include "params.h"
 
@@ -346,6 +347,32 @@ params_describe(const struct param_def *defs, const void *cfg,
 			value_describe(d, cfg, out);
 		sb_addc(out, '\n');
 	}
+}
+
+void
+params_json(const struct param_def *defs, const void *cfg, const char *type,
+    struct strbuf *out)
+{
+	const struct param_def	*d;
+	struct strbuf		 v = STRBUF_INIT;
+
+	sb_adds(out, "{\"@type\":");
+	json_put_string(out, type, strlen(type));
+	for (d = defs; d->name != NULL; d++) {
+		if (d->flags & PARAM_NOOP)
+			continue;
+		sb_reset(&v);
+		if (d->flags & PARAM_SECRET)
+			sb_adds(&v, "xxxxxx");
+		else
+			value_describe(d, cfg, &v);
+		sb_addc(out, ',');
+		json_put_string(out, d->name, strlen(d->name));
+		sb_addc(out, ':');
+		json_put_string(out, v.buf, v.len);
+	}
+	sb_addc(out, '}');
+	sb_free(&v);
 }
 
 void

@@ -75,6 +75,10 @@ int	params_check_sections(const struct conf_elem *el,
 /* "name value" lines of the effective configuration, secrets masked. */
 void	params_describe(const struct param_def *defs, const void *cfg,
 	    const char *indent, struct strbuf *out);
+/* The same as a JSON object of strings, "@type" first, secrets "xxxxxx"
+ * (Fluentd's monitor_agent `config`). */
+void	params_json(const struct param_def *defs, const void *cfg,
+	    const char *type, struct strbuf *out);
 /* The reference: a Markdown list under `title`, a row per parameter. */
 void	params_reference(const struct param_def *defs, const char *title,
 	    struct strbuf *out);

@@ -15,8 +15,10 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "metrics.h"
 #include "params.h"
 #include "pipeline.h"
+#include "pipeline_metrics.h"
 #include "registry.h"
 #include "tagmatch.h"
 
@@ -60,6 +62,11 @@ static const struct param_def system_params[] = {
 	{ .name = "process_name", .type = PARAM_STRING, .flags = PARAM_NOOP,
 	  .offset = offsetof(struct system_cfg, process_name),
 	  .help = "Fluentd's process title; accepted and ignored" },
+	{ .name = "liveness_max_unacked_age", .type = PARAM_TIME,
+	  .def = "300", .offset = offsetof(struct system_cfg,
+	  liveness_max_unacked_age),
+	  .help = "/live fails when a record has waited this long for an "
+	  "output's acknowledgement (0: never)" },
 	PARAMS_END
 };
 
@@ -330,6 +337,7 @@ system_load(struct pipeline *pl, struct conf_elem *el, struct err *e)
 		l->used = true;
 	}
 	log_set_json(pl->sys.log_format == 1);
+	health_set_max_unacked_age(pl->sys.liveness_max_unacked_age);
 	el->used = true;
 	return 0;
 }
@@ -438,6 +446,7 @@ pipeline_free(struct pipeline *pl)
 
 	if (pl == NULL)
 		return;
+	metrics_unregister(pl);
 	for (i = 0; i < pl->nsources; i++)
 		source_destroy(pl->sources[i]);
 	free(pl->sources);
@@ -483,6 +492,7 @@ pipeline_start(struct pipeline *pl, struct loop *l, struct err *e)
 {
 	size_t	 i;
 
+	pipeline_metrics_register(pl);
 	if (outputs_start(pl, l, e) != 0)
 		return -1;
 	for (i = 0; i < pl->nsources && !(pl->flags & PIPELINE_SKIP_SOURCES);
@@ -493,6 +503,7 @@ pipeline_start(struct pipeline *pl, struct loop *l, struct err *e)
 			return err_wrap(e, "%s:%d: <source> @type %s", s->file,
 			    s->line, s->ops->name);
 	}
+	health_set_started(true);
 	return 0;
 }
 
@@ -501,6 +512,7 @@ pipeline_stop(struct pipeline *pl)
 {
 	size_t	 i;
 
+	health_set_started(false);
 	for (i = 0; i < pl->nsources; i++)
 		if (pl->sources[i]->ops->stop != NULL)
 			pl->sources[i]->ops->stop(pl->sources[i]);
@@ -790,7 +802,7 @@ static void
 route_drop(struct route *rt, struct filter *f, bool gated)
 {
 	f->dropped++;
-	rt->stats->dropped[DROP_GREP]++;
+	rt->stats->dropped[gated ? DROP_GREP : f->drop_reason]++;
 	if (gated) {
 		f->gated++;
 		rt->stats->gated++;

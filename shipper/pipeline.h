@@ -31,6 +31,7 @@ struct system_cfg {
 	char		*root_dir;
 	bool		 suppress_repeated_stacktrace;
 	char		*process_name;
+	double		 liveness_max_unacked_age;
 	/* <log> */
 	int		 log_format;
 	char		*log_time_format;

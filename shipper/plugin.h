@@ -105,6 +105,8 @@ struct filter {
 	uint64_t		 in;
 	uint64_t		 dropped;
 	uint64_t		 gated;		/* dropped during the parse */
+	uint8_t			 drop_reason;	/* enum drop_reason of its drops;
+						   set by run before FILTER_DROP */
 };
 
 /* --- outputs -------------------------------------------------------------- */
@@ -194,6 +196,8 @@ struct source {
 	const char		*id;
 	struct pipeline		*pl;
 	struct stats		*stats;
+	uint64_t		 lines;		/* logical lines it read */
+	uint64_t		 bytes;		/* bytes it read, uncompressed */
 };
 
 #endif

@@ -7,6 +7,11 @@
 #include "registry.h"
 
 extern const struct source_ops source_tail;
+extern const struct source_ops source_prometheus;
+extern const struct source_ops source_prometheus_monitor;
+extern const struct source_ops source_prometheus_output_monitor;
+extern const struct source_ops source_prometheus_tail_monitor;
+extern const struct source_ops source_monitor_agent;
 extern const struct filter_ops filter_parser;
 extern const struct filter_ops filter_grep;
 extern const struct filter_ops filter_spire;
@@ -17,6 +22,11 @@ extern const struct output_ops output_elasticsearch;
 
 const struct source_ops *const source_registry[] = {
 	&source_tail,
+	&source_prometheus,
+	&source_prometheus_monitor,
+	&source_prometheus_output_monitor,
+	&source_prometheus_tail_monitor,
+	&source_monitor_agent,
 	NULL
 };
 

@@ -10,6 +10,7 @@ drop_reason_name(enum drop_reason r)
 	case DROP_GREP:		return "grep";
 	case DROP_UNMATCHED:	return "unmatched_tag";
 	case DROP_OUTPUT:	return "output_rejected";
+	case DROP_AUDIT_AGENT_SYNC: return "audit_agent_sync";
 	case DROP_NREASONS:	break;
 	}
 	return "?";

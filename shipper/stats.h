@@ -18,6 +18,7 @@ enum drop_reason {
 	DROP_GREP,		/* a grep filter */
 	DROP_UNMATCHED,		/* no <match> for the tag */
 	DROP_OUTPUT,		/* an output rejected it for good */
+	DROP_AUDIT_AGENT_SYNC,	/* spire audit_exclude_agent_sync */
 	DROP_NREASONS
 };
 

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "posfile.h"
 #include "tail.h"
@@ -222,6 +223,7 @@ tail_destroy(struct source *s)
 
 	if (t == NULL)
 		return;
+	metrics_unregister(t);
 	tail_files_free(t);
 	for (i = 0; i < t->ndirs; i++)
 		free(t->dirs[i].dir);
@@ -234,6 +236,7 @@ tail_destroy(struct source *s)
 	source_parse_free(&t->parse);
 	batch_free(&t->batch);
 	free(t->buf);
+	free(t->lost_dir);
 	free(t);
 }
 
@@ -361,6 +364,46 @@ dir_watch(struct tail *t, const char *dir)
 	t->ndirs++;
 }
 
+/* --- health ------------------------------------------------------------- */
+
+/*
+ * Without its inotify descriptor or a directory's watch the source only
+ * finds new files at refresh_interval, and appends only by the stat
+ * timer: a restart sets the watches up again.
+ */
+static bool
+tail_live(void *arg, struct strbuf *why)
+{
+	const struct tail	*t = arg;
+
+	if (t->watch_errno != 0) {
+		sb_addf(why, "<source> @type tail (%s:%d): reading inotify "
+		    "events failed: %s", t->src->file, t->src->line,
+		    strerror(t->watch_errno));
+		return false;
+	}
+	if (t->lost_dir != NULL) {
+		sb_addf(why, "<source> @type tail (%s:%d): the watch on %s "
+		    "ended (directory removed or unmounted)", t->src->file,
+		    t->src->line, t->lost_dir);
+		return false;
+	}
+	return true;
+}
+
+size_t
+tail_files_watched(const struct source *s)
+{
+	const struct tail	*t = s->priv;
+	const struct tail_file	*f;
+	size_t			 n = 0;
+
+	for (f = t->files; f != NULL; f = f->next)
+		if (!f->gone)
+			n++;
+	return n;
+}
+
 /* --- events -------------------------------------------------------------- */
 
 static void
@@ -385,12 +428,19 @@ tail_inotify(int fd, uint32_t events, void *arg)
 				tail_files_poke(t, -1, IN_MODIFY);
 				continue;
 			}
-			for (i = 0; i < t->ndirs; i++)
-				if (t->dirs[i].wd == ev->wd)
-					rescan = true;
+			for (i = 0; i < t->ndirs; i++) {
+				if (t->dirs[i].wd != ev->wd)
+					continue;
+				rescan = true;
+				if ((ev->mask & IN_IGNORED) && t->lost_dir ==
+				    NULL)
+					t->lost_dir = xstrdup(t->dirs[i].dir);
+			}
 			tail_files_poke(t, ev->wd, ev->mask);
 		}
 	}
+	if (n == -1 && errno != EAGAIN && errno != EINTR)
+		t->watch_errno = errno;
 	if (rescan)
 		tail_scan(t, false);
 	if (t->check_soon)
@@ -449,6 +499,7 @@ tail_start(struct source *s, struct loop *l, struct err *e)
 	t->refresh_timer = loop_add_timer(l, (uint64_t)(t->cfg->refresh_interval
 	    * 1000 > 1 ? t->cfg->refresh_interval * 1000 : 1000), true,
 	    tail_refresh_timer, t);
+	health_register(HEALTH_LIVE, "tail", tail_live, t);
 	t->started = true;
 	return 0;
 }
@@ -469,6 +520,7 @@ tail_stop(struct source *s)
 	t->unblock_timer = NULL;
 	loop_del_timer(t->loop, t->refresh_timer);
 	loop_del_fd(t->loop, t->ifd);
+	metrics_unregister(t);
 	t->started = false;
 }
 

@@ -57,5 +57,7 @@ char	*rotated_base_name(const char *name);
 bool	tail_matches(const struct source *s, const char *path);
 const struct tail_cfg *tail_config(const struct source *s);
 struct source_parse *tail_parse(const struct source *s);
+/* Files it follows now, rotated ones still draining included. */
+size_t	tail_files_watched(const struct source *s);
 
 #endif

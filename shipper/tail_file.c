@@ -143,7 +143,8 @@ file_save_position(struct tail_file *f)
 	/* Always the first line of the file the offset is in: a stale one
 	 * would send a restart back into a copy already read. */
 	posfile_set_fingerprint(&t->pf, f->pe, f->fingerprint);
-	tstats(t)->pos_writes = t->pf.writes;
+	tstats(t)->pos_writes += t->pf.writes - t->counted_writes;
+	t->counted_writes = t->pf.writes;
 }
 
 /* --- reading ------------------------------------------------------------- */
@@ -163,6 +164,7 @@ on_line(void *arg, const struct logical_line *ll)
 	source_parse_record(&t->parse, b, r, ll, now_ns(), t->cfg->path_key,
 	    f->path, tstats(t));
 	tstats(t)->lines++;
+	t->src->lines++;
 	route_run(f->rt, b);
 }
 
@@ -268,6 +270,7 @@ file_read_chunk(struct tail_file *f)
 	f->read_off += (uint64_t)n;
 	f->at_eof = false;
 	tstats(t)->bytes += (uint64_t)n;
+	t->src->bytes += (uint64_t)n;
 	batch_reset(&t->batch);
 	framer_feed(&f->fr, t->buf, (size_t)n, on_line, f);
 	return file_deliver(f) == 0;

@@ -76,6 +76,9 @@ struct tail {
 	bool		 work_pending;
 	bool		 check_soon;
 	uint64_t	 synced_writes;
+	uint64_t	 counted_writes;	/* of pf.writes, in stats */
+	int		 watch_errno;	/* inotify failed: the watch is dead */
+	char		*lost_dir;	/* a watched directory went away */
 };
 
 void	tail_scan(struct tail *t, bool startup);

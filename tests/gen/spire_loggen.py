@@ -271,6 +271,80 @@ def join_parts(parts):
     return " ".join(k + "=" + v for k, v in parts)
 
 # ---------------------------------------------------------------------------
+# Security events: what the spire filter must call each record, written
+# from SPIRE-LOGS.md's message catalogue (independently of the C table).
+# First match wins; only warning/error records are events, except audit
+# records (type=audit, info) and net/http's TLS lines with a certificate
+# problem, which have no level at all.
+# ---------------------------------------------------------------------------
+
+EVENT_RULES = [
+    ("attestation_failure", re.compile(
+        r"(Nodeattestor\(|Invalid argument: nodeattestor\(|Invalid argument: failed to attest"
+        r"|Invalid argument: join token expired$|Failed to attest: |Attestation data has already been used"
+        r"|The node attestor produced an invalid agent ID|Error getting node attestor"
+        r"|Agent failed re-attestation|Agent is banned: |Failed to retrieve attestation result$"
+        r"|Agent needs to re-attest)")),
+    ("unauthorized", re.compile(
+        r"(Failed to authenticate caller$|Authorization failure from OPA|Agent SVID is expired$"
+        r"|Agent is not attested$|Agent is banned$|Caller ID missing)")),
+    ("certificate_violation", re.compile(
+        r"(Invalid argument: failed to verify CSR signature|Failed to validate JWT$)")),
+    ("federation_failure", re.compile(
+        r"(Error updating bundle$|Failed to publish bundle$|Failed to fetch federated bundle"
+        r"|Federated bundle not found)")),
+    ("ca_rotation_problem", re.compile(
+        r"(Unable to rotate|Unable to append|Failed to update.*journal|Failed to force intermediate"
+        r"|Failed to notify on bundle update$|Could not prune|Pruning halted)")),
+    ("svid_rotation_failure", re.compile(
+        r"(Could not rotate|Could not reattest|SVID sync failed|Could not store SVID|Failed to remove SVID)")),
+    ("rate_limited", re.compile(r"Rejecting request due to")),
+    ("workload_attestation_failure", re.compile(
+        r"(No identity issued$|workload attestor \"|Workload attestation failed|Failed to attest the workload$"
+        r"|Timed out collecting selectors$|Failed to collect all selectors|Container id not found"
+        r"|Unable to get pod list|Two pods found)")),
+    ("process_tracking_failure", re.compile(
+        r"(New process detected|Caller exit suspected|Caller is no longer being watched)")),
+    ("datastore_error", re.compile(
+        r"(Failed to update entry cache$|Failed to prune events$|Failed during periodic pruning"
+        r"|Unable to look up agent information|DB schema|Fail to rebuild)")),
+]
+AGENT_SYNC_METHODS = ("SyncAuthorizedEntries", "GetAuthorizedEntries")
+
+
+def security_event(level, msg, fields):
+    """The event of a valid record, or None."""
+    if fields.get("type") == "audit":
+        return "audit"
+    if level not in WARN_ERROR:
+        return None
+    err = fields.get("error") if isinstance(fields.get("error"), str) else ""
+    if msg == "Agent crashed":
+        return "attestation_failure" if "attestation" in err else None
+    if msg == "Health check failed":
+        check = fields.get("check", "")
+        if check.startswith("server.ca"):
+            return "ca_rotation_problem"
+        return "datastore_error" if check == "catalog.datastore" else None
+    for event, rx in EVENT_RULES:
+        if rx.match(msg):
+            return event
+    return "datastore_error" if err.startswith("datastore-sql:") else None
+
+
+def foreign_event(text):
+    """net/http's TLS handshake errors about certificates (on stderr)."""
+    if " http: TLS handshake error " in text and "certificate" in text:
+        return "certificate_violation"
+    return None
+
+
+def is_agent_sync(fields):
+    return (fields.get("type") == "audit" and fields.get("status") == "success"
+            and fields.get("method") in AGENT_SYNC_METHODS)
+
+
+# ---------------------------------------------------------------------------
 # Random data of a SPIRE deployment
 # ---------------------------------------------------------------------------
 
@@ -758,6 +832,7 @@ def panic_block(component, r):
 def new_counters():
     return {"physical_lines": 0, "partial_lines": 0, "logical_lines": 0, "valid_records": 0,
             "warn_error_records": 0, "audit_records": 0, "audit_not_warn_error": 0,
+            "audit_agent_sync": 0, "security_events": {},
             "levels": {lvl: 0 for lvl in LEVELS}, "bad": {k: 0 for k in BAD_KINDS}, "bad_total": 0,
             "streams": {"stdout": 0, "stderr": 0}, "bytes_uncompressed": 0}
 
@@ -773,11 +848,13 @@ def add_counters(acc, c):
 
 class Line:
     """One logical line: bytes, stream, and what it is (kind None = valid record)."""
-    __slots__ = ("stream", "data", "kind", "level", "tstr", "msg", "audit", "ns")
+    __slots__ = ("stream", "data", "kind", "level", "tstr", "msg", "audit", "ns", "event", "sync")
 
-    def __init__(self, stream, data, kind=None, level=None, tstr=None, msg=None, audit=False, ns=None):
+    def __init__(self, stream, data, kind=None, level=None, tstr=None, msg=None, audit=False, ns=None,
+                 event=None, sync=False):
         self.stream, self.data, self.kind, self.level = stream, data, kind, level
         self.tstr, self.msg, self.audit, self.ns = tstr, msg, audit, ns
+        self.event, self.sync = event, sync
 
 
 INVALID_SEQS = (b"\xff", b"\xc3\x28", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf8\x88\x80\x80\x80", b"\x80")
@@ -910,7 +987,8 @@ class LogFile:
                 break
             self.ns += 10**9  # (level, time, msg) already used (whole-second text time): next second
         is_audit = fields.get("type") == "audit"
-        return Line("stdout", data, None, level, t, msg, is_audit, ns)
+        return Line("stdout", data, None, level, t, msg, is_audit, ns,
+                    security_event(level, msg, fields), is_agent_sync(fields))
 
     def draw_records(self):
         level = self.r.choices(LEVELS, weights=LEVEL_MIX)[0]
@@ -929,6 +1007,7 @@ class LogFile:
         bad = b"\x00" if kind == "embedded_nul" else self.r.choice(INVALID_SEQS)
         ln.data = ln.data[:at + 1] + bad + ln.data[at + 1:]
         ln.kind = kind
+        ln.event, ln.sync = None, False  # not a record any more
         return ln
 
     def truncated(self):
@@ -980,7 +1059,8 @@ class LogFile:
             texts = [http_line(self.tick(), r)]
         else:
             texts = [shell_line(self.component, r)]
-        return [Line("stderr", t.encode("utf-8"), "foreign_text" if t else "empty") for t in texts]
+        return [Line("stderr", t.encode("utf-8"), "foreign_text" if t else "empty", event=foreign_event(t))
+                for t in texts]
 
     def bad(self, kind):
         if kind == "empty":
@@ -1052,10 +1132,13 @@ class LogFile:
         c["bytes_uncompressed"] += sum(len(p) for p in phys)
         c["logical_lines"] += 1
         c["streams"][ln.stream] += 1
+        if ln.event:
+            c["security_events"][ln.event] = c["security_events"].get(ln.event, 0) + 1
         if ln.kind:
             c["bad"][ln.kind] += 1
             c["bad_total"] += 1
             return
+        c["audit_agent_sync"] += ln.sync
         c["valid_records"] += 1
         c["levels"][ln.level] += 1
         we = ln.level in WARN_ERROR

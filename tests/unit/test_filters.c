@@ -23,7 +23,9 @@
 #include "jsonenc.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "pipeline.h"
+#include "pipeline_metrics.h"
 #include "record.h"
 #include "strbuf.h"
 #include "timefmt.h"
@@ -981,18 +983,20 @@ START_TEST(test_spire_spiffe_id)
 	    "\"caller_id\":\"spiffe://td/other\"}", "{\"agent_id\":\"spiffe://"
 	    "td/spire/agent/k8s_psat/c/n\",\"caller_id\":\"spiffe://td/other\","
 	    "\"component\":\"x\",\"spiffe_id\":\"spiffe://td/spire/agent/"
-	    "k8s_psat/c/n\"}");
+	    "k8s_psat/c/n\",\"attestor_type\":\"k8s_psat\",\"caller\":"
+	    "\"spiffe://td/other\"}");
 	KEPT(SRV, "{\"caller_id\":\"spiffe://td/w\"}", "{\"caller_id\":"
 	    "\"spiffe://td/w\",\"component\":\"x\",\"spiffe_id\":\"spiffe://"
-	    "td/w\"}");
+	    "td/w\",\"caller\":\"spiffe://td/w\"}");
 	/* Not a SPIFFE ID ("agent"), or already set: nothing added. */
 	KEPT(SRV, "{\"caller_id\":\"agent\"}", "{\"caller_id\":\"agent\","
-	    "\"component\":\"x\"}");
+	    "\"component\":\"x\",\"caller\":\"agent\"}");
 	KEPT(SRV, "{\"agent_id\":\"spiffe://\"}", "{\"agent_id\":\"spiffe://"
 	    "\",\"component\":\"x\"}");
 	KEPT(SRV, "{\"spiffe_id\":\"spiffe://td/a\",\"caller_id\":\"spiffe://"
 	    "td/b\"}", "{\"spiffe_id\":\"spiffe://td/a\",\"caller_id\":"
-	    "\"spiffe://td/b\",\"component\":\"x\"}");
+	    "\"spiffe://td/b\",\"component\":\"x\",\"caller\":\"spiffe://"
+	    "td/b\"}");
 	/* map_fields false: none of it. */
 	spire_conf("  timestamp_key \"\"\n  component x\n  map_fields false\n",
 	    "");
@@ -1060,11 +1064,13 @@ START_TEST(test_spire_keep_audit)
 	spire_conf("  keep_audit true\n  timestamp_key \"\"\n", level_grep);
 	KEPT(SRV, audit, "{\"level\":\"INFO\",\"msg\":\"API accessed\","
 	    "\"status\":\"error\",\"status_code\":3,\"type\":\"audit\","
-	    "\"level_raw\":\"info\",\"component\":\"spire-server\"}");
+	    "\"level_raw\":\"info\",\"component\":\"spire-server\","
+	    "\"security_event\":\"audit\"}");
 	ck_assert_uint_ne(last_rec()->flags & REC_AUDIT, 0);
 	KEPT(SRV, "time=x level=debug msg=y type=audit", "{\"time\":\"x\","
 	    "\"level\":\"DEBUG\",\"msg\":\"y\",\"type\":\"audit\","
-	    "\"level_raw\":\"debug\",\"component\":\"spire-server\"}");
+	    "\"level_raw\":\"debug\",\"component\":\"spire-server\","
+	    "\"security_event\":\"audit\"}");
 	DROPPED(SRV, "{\"level\":\"info\",\"type\":\"linux\"}");
 	DROPPED(SRV, "{\"level\":\"info\",\"type\":\"Audit\"}");
 	DROPPED(SRV, "{\"level\":\"info\",\"msg\":\"type=audit\"}");
@@ -1087,6 +1093,171 @@ START_TEST(test_spire_keep_audit)
 	    "    pattern /^INFO$/\n  </exclude>\n</filter>\n");
 	ck_assert(feed(SRV, audit));
 	DROPPED(SRV, "{\"level\":\"info\"}");
+}
+END_TEST
+
+
+/* --- spire: security events ------------------------------------------------ */
+
+/* The exposition of the metrics registry, and whether it has line. */
+static bool
+scraped(const char *line)
+{
+	struct strbuf	 text = STRBUF_INIT;
+	char		*want = xasprintf("\n%s\n", line);
+	bool		 found;
+
+	sb_addc(&text, '\n');
+	metrics_collect(&text);
+	found = strstr(sb_cstr(&text), want) != NULL;
+	free(want);
+	sb_free(&text);
+	return found;
+}
+
+#define EVENTS(comp, ev, at)	"spire_security_events_total{component=\"" \
+	comp "\",event=\"" ev "\",attestor_type=\"" at "\"}"
+
+START_TEST(test_spire_security_events)
+{
+	spire_conf("  timestamp_key \"\"\n", "");
+	/* A failed attestation (SPIRE-LOGS.md's own line): the event, the
+	 * attestor, and the caller's address. */
+	KEPT(SRV, "{\"caller_addr\":\"10.42.7.16:34306\",\"level\":\"error\","
+	    "\"method\":\"AttestAgent\",\"msg\":\"Nodeattestor(k8s_psat): token "
+	    "not authenticated according to TokenReview API for cluster "
+	    "\\\"prod-eu1\\\"\",\"node_attestor_type\":\"k8s_psat\"}",
+	    "{\"caller_addr\":\"10.42.7.16:34306\",\"level\":\"ERROR\","
+	    "\"method\":\"AttestAgent\",\"msg\":\"Nodeattestor(k8s_psat): token "
+	    "not authenticated according to TokenReview API for cluster "
+	    "\\\"prod-eu1\\\"\",\"node_attestor_type\":\"k8s_psat\","
+	    "\"level_raw\":\"error\",\"component\":\"spire-server\","
+	    "\"attestor_type\":\"k8s_psat\",\"caller\":\"10.42.7.16:34306\","
+	    "\"security_event\":\"attestation_failure\"}");
+	/* The agent an authorization error names becomes agent_id (and so
+	 * spiffe_id); its ID names the attestor that attested it. */
+	KEPT("kubernetes.spire.agent", "time=x level=warning msg=\"Agent needs "
+	    "to re-attest; will attempt to re-attest\" error=\"rpc error: code "
+	    "= PermissionDenied desc = agent \\\"spiffe://td/spire/agent/"
+	    "k8s_psat/c/1\\\" is not attested\"", "{\"time\":\"x\",\"level\":"
+	    "\"WARN\",\"msg\":\"Agent needs to re-attest; will attempt to "
+	    "re-attest\",\"error\":\"rpc error: code = PermissionDenied desc = "
+	    "agent \\\"spiffe://td/spire/agent/k8s_psat/c/1\\\" is not "
+	    "attested\",\"level_raw\":\"warning\",\"component\":\"spire-agent\","
+	    "\"agent_id\":\"spiffe://td/spire/agent/k8s_psat/c/1\",\"spiffe_id\":"
+	    "\"spiffe://td/spire/agent/k8s_psat/c/1\",\"attestor_type\":"
+	    "\"k8s_psat\",\"security_event\":\"attestation_failure\"}");
+	/* An agent calling with an expired SVID: it is the agent. */
+	KEPT(SRV, "{\"caller_id\":\"spiffe://td/spire/agent/k8s_psat/c/2\","
+	    "\"level\":\"error\",\"msg\":\"Agent SVID is expired\"}",
+	    "{\"caller_id\":\"spiffe://td/spire/agent/k8s_psat/c/2\",\"level\":"
+	    "\"ERROR\",\"msg\":\"Agent SVID is expired\",\"level_raw\":"
+	    "\"error\",\"component\":\"spire-server\",\"agent_id\":\"spiffe://"
+	    "td/spire/agent/k8s_psat/c/2\",\"spiffe_id\":\"spiffe://td/spire/"
+	    "agent/k8s_psat/c/2\",\"attestor_type\":\"k8s_psat\",\"caller\":"
+	    "\"spiffe://td/spire/agent/k8s_psat/c/2\",\"security_event\":"
+	    "\"unauthorized\"}");
+	/* A workload caller is not an agent; INFO is not an event. */
+	KEPT(SRV, "{\"caller_id\":\"spiffe://td/ns/a/sa/b\",\"level\":"
+	    "\"info\",\"msg\":\"Failed to authenticate caller\"}",
+	    "{\"caller_id\":\"spiffe://td/ns/a/sa/b\",\"level\":\"INFO\","
+	    "\"msg\":\"Failed to authenticate caller\",\"level_raw\":\"info\","
+	    "\"component\":\"spire-server\",\"spiffe_id\":\"spiffe://td/ns/a/"
+	    "sa/b\",\"caller\":\"spiffe://td/ns/a/sa/b\"}");
+	/* A plugin line names its attestor in plugin_name. */
+	KEPT(SRV, "{\"level\":\"error\",\"msg\":\"Attestation data has "
+	    "already been used to attest an agent\",\"plugin_name\":\"aws_iid\","
+	    "\"plugin_type\":\"NodeAttestor\"}", "{\"level\":\"ERROR\",\"msg\":"
+	    "\"Attestation data has already been used to attest an agent\","
+	    "\"plugin_name\":\"aws_iid\",\"plugin_type\":\"NodeAttestor\","
+	    "\"level_raw\":\"error\",\"component\":\"spire-server\","
+	    "\"attestor_type\":\"aws_iid\",\"security_event\":"
+	    "\"attestation_failure\"}");
+	ck_assert(feed(SRV, "{\"level\":\"error\",\"msg\":\"Error updating "
+	    "bundle\",\"trust_domain\":\"partner.example.com\"}"));
+	ck_assert(feed(SRV, "{\"level\":\"error\",\"msg\":\"Nodeattestor("
+	    "k8s_psat): pod UID mismatch\"}"));
+	ck_assert(scraped(EVENTS("spire-server", "attestation_failure",
+	    "k8s_psat") " 2"));
+	ck_assert(scraped(EVENTS("spire-server", "attestation_failure",
+	    "aws_iid") " 1"));
+	ck_assert(scraped(EVENTS("spire-agent", "attestation_failure",
+	    "k8s_psat") " 1"));
+	ck_assert(scraped(EVENTS("spire-server", "unauthorized", "k8s_psat")
+	    " 1"));
+	ck_assert(scraped(EVENTS("spire-server", "federation_failure", "none")
+	    " 1"));
+	/* Every event has a series from the start. */
+	ck_assert(scraped(EVENTS("spire-agent", "ca_rotation_problem", "none")
+	    " 0"));
+	ck_assert(scraped("# TYPE spire_security_events_total counter"));
+	/* The pipeline's own metrics, through the same registry. */
+	pipeline_metrics_register(pl);
+	ck_assert(scraped("spire_shipper_filter_records_in_total{plugin_id="
+	    "\"filter_spire_1\",type=\"spire\"} 7"));
+	ck_assert(scraped("spire_shipper_records_dropped_total{reason="
+	    "\"unmatched_tag\"} 0"));
+	/* A new pipeline: the old filter's counts are gone with it. */
+	spire_conf("  security_events false\n", "");
+	ck_assert(feed(SRV, "{\"level\":\"error\",\"msg\":\"Agent is "
+	    "banned\"}"));
+	ck_assert_ptr_null(strstr(last(), "security_event"));
+	ck_assert(!scraped(EVENTS("spire-server", "unauthorized", "k8s_psat")
+	    " 1"));
+}
+END_TEST
+
+/* An attestor name from the logs is a label only when it looks like one. */
+START_TEST(test_spire_event_labels)
+{
+	spire_conf("  timestamp_key \"\"\n  component spire-server\n", "");
+	ck_assert(feed(SRV, "{\"level\":\"error\",\"msg\":\"Failed to "
+	    "attest: agent is banned\",\"node_attestor_type\":\"a\\\"b\"}"));
+	ck_assert(feed(SRV, "{\"level\":\"error\",\"msg\":\"Failed to "
+	    "attest: agent is banned\",\"node_attestor_type\":"
+	    "\"0123456789012345678901234567890123\"}"));
+	ck_assert(scraped(EVENTS("spire-server", "attestation_failure",
+	    "other") " 2"));
+	/* With a fixed component only its series are made up front. */
+	ck_assert(!scraped(EVENTS("spire-agent", "audit", "none") " 0"));
+	ck_assert(scraped(EVENTS("spire-server", "audit", "none") " 0"));
+}
+END_TEST
+
+START_TEST(test_spire_audit_agent_sync)
+{
+	static const char sync_ok[] = "{\"caller_id\":\"spiffe://td/spire/"
+	    "agent/k8s_psat/c/1\",\"level\":\"info\",\"method\":"
+	    "\"SyncAuthorizedEntries\",\"msg\":\"API accessed\",\"status\":"
+	    "\"success\",\"type\":\"audit\"}";
+	static const char sync_err[] = "{\"level\":\"info\",\"method\":"
+	    "\"SyncAuthorizedEntries\",\"msg\":\"API accessed\",\"status\":"
+	    "\"error\",\"status_code\":7,\"type\":\"audit\"}";
+	static const char renew[] = "{\"level\":\"info\",\"method\":"
+	    "\"RenewAgent\",\"msg\":\"API accessed\",\"status\":\"success\","
+	    "\"type\":\"audit\"}";
+
+	spire_conf("  keep_audit true\n  audit_exclude_agent_sync true\n",
+	    level_grep);
+	DROPPED(SRV, sync_ok);
+	DROPPED(SRV, sync_ok);
+	ck_assert(feed(SRV, sync_err));
+	ck_assert(feed(SRV, renew));
+	ck_assert_uint_eq(pl->stats.dropped[DROP_AUDIT_AGENT_SYNC], 2);
+	ck_assert_uint_eq(pl->stats.dropped[DROP_GREP], 0);
+	pipeline_metrics_register(pl);
+	ck_assert(scraped("spire_shipper_filter_records_dropped_total{plugin_id"
+	    "=\"filter_spire_1\",type=\"spire\",reason=\"audit_agent_sync\"} 2"));
+	ck_assert(scraped("spire_shipper_records_dropped_total{reason="
+	    "\"audit_agent_sync\"} 2"));
+	/* Dropped records are not counted as events. */
+	ck_assert(scraped(EVENTS("spire-server", "audit", "none") " 2"));
+	/* Off by default: a routine sync is an audit record like any. */
+	spire_conf("  keep_audit true\n", level_grep);
+	ck_assert(feed(SRV, sync_ok));
+	ck_assert_ptr_nonnull(strstr(last(), "\"security_event\":\"audit\""));
+	ck_assert_ptr_nonnull(strstr(last(), "\"agent_id\":\"spiffe://td/"
+	    "spire/agent/k8s_psat/c/1\""));
 }
 END_TEST
 
@@ -1495,7 +1666,8 @@ START_TEST(test_pipeline_errors)
 	    "</filter>\n", "test.conf:3: unknown parameter 'nomalize_level' in "
 	    "<filter **> @type spire; did you mean 'normalize_level'? Valid "
 	    "parameters: normalize_level, level_key, keep_audit, component, "
-	    "component_key, timestamp_key, map_fields");
+	    "component_key, timestamp_key, map_fields, security_events, "
+	    "security_event_key, audit_exclude_agent_sync");
 	build_fails("<filter **>\n  @type spire\n  @label @X\n</filter>\n",
 	    "test.conf:3: <filter **> @type spire: @label routing is not "
 	    "supported by this version of the shipper");
@@ -1565,6 +1737,9 @@ test_suite(void)
 	tcase_add_test(ts, test_spire_metrics);
 	tcase_add_test(ts, test_spire_metrics_accessor);
 	tcase_add_test(ts, test_spire_keep_audit);
+	tcase_add_test(ts, test_spire_security_events);
+	tcase_add_test(ts, test_spire_event_labels);
+	tcase_add_test(ts, test_spire_audit_agent_sync);
 	suite_add_tcase(s, ts);
 
 	tcase_add_checked_fixture(tq, setup, teardown);
