@@ -341,6 +341,9 @@ ship_file(struct bf_run *br, struct bf_file *bf, char *buf)
 	framer_init(&fr, tail_parse(br->src)->envelope,
 	    tail_config(br->src)->max_line_size);
 	br->pl->stats.files++;
+	/* Filters look at the file its records come from (kubernetes). */
+	br->batch.source = br->path;
+	br->batch.sourcelen = strlen(br->path);
 	rc = read_file(br, &rd, &fr, buf);
 	framer_free(&fr);
 	reader_close(&rd);
@@ -446,6 +449,11 @@ backfill_run(struct pipeline *pl, const struct backfill_opts *o)
 	size_t		 i;
 	double		 secs;
 
+	if (pipeline_start(pl, NULL, &e) != 0) {
+		log_error("backfill: %s", e.msg);
+		free(buf);
+		return 1;
+	}
 	memset(&br, 0, sizeof br);
 	br.pl = pl;
 	br.o = o;
@@ -471,6 +479,7 @@ backfill_run(struct pipeline *pl, const struct backfill_opts *o)
 	summary_text(&br, secs);
 	if (o->summary_json != NULL)
 		summary_json(&br, secs, o->summary_json);
+	pipeline_stop(pl);
 	for (i = 0; i < br.nfiles; i++) {
 		free(br.files[i].path);
 		free(br.files[i].base);

@@ -421,12 +421,31 @@ pipeline_free(struct pipeline *pl)
 	free(pl);
 }
 
+static int
+filters_start(struct pipeline *pl, struct loop *l, struct err *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->ndirs; i++) {
+		struct filter	*f = pl->dirs[i].filter;
+
+		if (f != NULL && f->ops->start != NULL &&
+		    f->ops->start(f, l, e) != 0)
+			return err_wrap(e, "<filter %s> @type %s", f->pattern,
+			    f->ops->name);
+	}
+	return 0;
+}
+
 int
 pipeline_start(struct pipeline *pl, struct loop *l, struct err *e)
 {
 	size_t	 i;
 
-	for (i = 0; i < pl->nsources; i++) {
+	if (filters_start(pl, l, e) != 0)
+		return -1;
+	for (i = 0; i < pl->nsources && !(pl->flags & PIPELINE_SKIP_SOURCES);
+	    i++) {
 		struct source	*s = pl->sources[i];
 
 		if (s->ops->start != NULL && s->ops->start(s, l, e) != 0)
@@ -441,9 +460,16 @@ pipeline_stop(struct pipeline *pl)
 {
 	size_t	 i;
 
-	for (i = 0; i < pl->nsources; i++)
+	for (i = 0; i < pl->nsources && !(pl->flags & PIPELINE_SKIP_SOURCES);
+	    i++)
 		if (pl->sources[i]->ops->stop != NULL)
 			pl->sources[i]->ops->stop(pl->sources[i]);
+	for (i = 0; i < pl->ndirs; i++) {
+		struct filter	*f = pl->dirs[i].filter;
+
+		if (f != NULL && f->ops->stop != NULL)
+			f->ops->stop(f);
+	}
 }
 
 int

@@ -1490,7 +1490,7 @@ START_TEST(test_pipeline_errors)
 	    "<system>");
 	build_fails("<filter **>\n  @type nope\n</filter>\n", "test.conf:1: "
 	    "unknown @type 'nope' in <filter>; valid types: parser, grep, "
-	    "spire");
+	    "spire, kubernetes_metadata");
 	build_fails("<filter **>\n  @type spire\n  nomalize_level true\n"
 	    "</filter>\n", "test.conf:3: unknown parameter 'nomalize_level' in "
 	    "<filter **> @type spire; did you mean 'normalize_level'? Valid "
