@@ -19,6 +19,7 @@
  * Records whose names do not parse pass through untouched, counted.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,7 @@ struct kube_priv {
 	struct regex	*name_re;
 	struct regex	**ann_re;
 	size_t		 nann;
+	pthread_mutex_t	 ann_mu;	/* a regex's match data is shared */
 	char		*url;		/* the effective kubernetes_url */
 	char		*api_base;
 	char		*ca_file;
@@ -657,16 +659,19 @@ kube_run(struct filter *f, struct batch *b, struct record *r,
 
 /* --- configuration ------------------------------------------------------- */
 
+/* Called by the API threads, two of which may parse pods at once. */
 static bool
 keep_annotation(const void *arg, const char *key, size_t len)
 {
-	const struct kube_priv	*kp = arg;
+	struct kube_priv	*kp = (struct kube_priv *)arg;
 	size_t			 i;
+	bool			 keep = false;
 
-	for (i = 0; i < kp->nann; i++)
-		if (regex_match(kp->ann_re[i], key, len))
-			return true;
-	return false;
+	pthread_mutex_lock(&kp->ann_mu);
+	for (i = 0; i < kp->nann && !keep; i++)
+		keep = regex_match(kp->ann_re[i], key, len);
+	pthread_mutex_unlock(&kp->ann_mu);
+	return keep;
 }
 
 /* Prefixes e with where the parameter name is (or the filter). */
@@ -824,6 +829,7 @@ kube_init(struct filter *f, struct conf_elem *el, struct err *e)
 	uint64_t		 open_ms = (uint64_t)(cfg->open_timeout * 1000);
 
 	f->priv = kp;
+	pthread_mutex_init(&kp->ann_mu, NULL);
 	if (check_values(f, el, e) != 0 || compile_regexps(f, el, e) != 0)
 		return -1;
 	kp->wait_ms = open_ms < KUBE_WAIT_MAX_MS ? open_ms : KUBE_WAIT_MAX_MS;
@@ -860,31 +866,45 @@ kube_start(struct filter *f, struct loop *l, struct err *e)
 	return 0;
 }
 
+/* "ok 8, unauthorized 2" for the classes that occurred. */
+static void
+requests_describe(const struct kube_metrics *m, struct strbuf *sb)
+{
+	int	 i;
+
+	for (i = 0; i < KUBE_REQ_NCLASSES; i++)
+		if (m->requests[i] > 0)
+			sb_addf(sb, "%s%s %llu", sb->len ? ", " : "",
+			    kube_req_class_name((enum kube_req_class)i),
+			    (unsigned long long)m->requests[i]);
+	if (sb->len == 0)
+		sb_adds(sb, "none");
+}
+
 static void
 kube_stop(struct filter *f)
 {
 	struct kube_priv	*kp = f->priv;
 	struct kube_metrics	 m;
+	struct strbuf		 req = STRBUF_INIT;
 
 	if (kp->worker == NULL || !kp->started)
 		return;
 	kube_worker_stop(kp->worker);
 	kp->started = false;
 	filter_kubernetes_metrics(f, &m);
-	log_info("kubernetes_metadata: %llu API requests (%llu ok, %llu not "
-	    "found, %llu unauthorized, %llu failed), cache %llu hits / %llu "
-	    "misses, %llu watch restarts, %llu records without metadata, "
-	    "%llu with unparsable names",
-	    (unsigned long long)(m.pod_requests + m.namespace_requests),
-	    (unsigned long long)m.requests[KUBE_REQ_OK],
-	    (unsigned long long)m.requests[KUBE_REQ_NOT_FOUND],
-	    (unsigned long long)m.requests[KUBE_REQ_UNAUTHORIZED],
-	    (unsigned long long)m.requests[KUBE_REQ_FAILED],
+	requests_describe(&m, &req);
+	log_info("kubernetes_metadata: API requests: %s (%llu pod and %llu "
+	    "namespace lookups); cache %llu hits, %llu misses; %llu watch "
+	    "restarts, %llu records without metadata, %llu with unparsable "
+	    "names", sb_cstr(&req), (unsigned long long)m.pod_requests,
+	    (unsigned long long)m.namespace_requests,
 	    (unsigned long long)m.cache_hits,
 	    (unsigned long long)m.cache_misses,
 	    (unsigned long long)m.watch_restarts,
 	    (unsigned long long)m.metadata_missing,
 	    (unsigned long long)m.unparsable_names);
+	sb_free(&req);
 }
 
 static void
@@ -902,6 +922,7 @@ kube_destroy(struct filter *f)
 	for (i = 0; i < kp->nann; i++)
 		regex_free(kp->ann_re[i]);
 	free(kp->ann_re);
+	pthread_mutex_destroy(&kp->ann_mu);
 	free(kp->url);
 	free(kp->api_base);
 	free(kp->ca_file);

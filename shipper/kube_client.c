@@ -370,8 +370,9 @@ request(struct kube_conn *c, const char *path, bool stream, long *status,
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, status);
 	answered = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR &&
 	    c->line_stop);
-	KUBE_COUNT(&kc->metrics->requests[answered ?
-	    kube_req_class_of(*status) : KUBE_REQ_FAILED]);
+	if (rc != CURLE_ABORTED_BY_CALLBACK)	/* not ours to stop */
+		KUBE_COUNT(&kc->metrics->requests[answered ?
+		    kube_req_class_of(*status) : KUBE_REQ_FAILED]);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
 	if (!answered) {

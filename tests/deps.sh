@@ -3,7 +3,8 @@
 # spire-shipper need, when they are missing (apt-get; sudo if not root).
 set -eu
 PKGS="build-essential autoconf automake pkg-config libyajl-dev
-libcurl4-openssl-dev zlib1g-dev librdkafka-dev libpcre2-dev check python3"
+libcurl4-openssl-dev zlib1g-dev librdkafka-dev libpcre2-dev check python3
+openssl"
 
 if ! command -v dpkg > /dev/null 2>&1; then
 	echo "deps.sh: not a Debian system; install the equivalents of:" $PKGS >&2

@@ -17,7 +17,9 @@ Every API request needs "Authorization: Bearer TOKEN" (else 401).
 
 Control endpoints (no auth), GET with query parameters, answer JSON:
   /_fake/state                    every pod and namespace as served
-  /_fake/counts                   requests per path (+ " watch"), per class
+  /_fake/counts[?reset=1]         requests per path (+ " watch", + " " and
+                                  the fieldSelector) and per answer (200,
+                                  401, ..., dropped); reset
   /_fake/token?accept=T           accept only token T from now on
   /_fake/down?on=1|0              close connections without an answer
   /_fake/latency?ms=N             wait N ms before each API answer
@@ -34,6 +36,8 @@ Subcommands:
          the kubelet's layout under R: var/log/pods/<ns>_<pod>_<uid>/<c>/0.log
          (-> the generated file) and var/log/containers/<file>.log ->
          ../pods/<ns>_<pod>_<uid>/<c>/0.log
+  ctl    --url URL --ca CA.crt /_fake/...
+         a control request; prints its JSON answer
   check  --state S.json --records OUT.ndjson --url MASTER
          [--annotation-match RX]
          every record's kubernetes/docker fields against S (the state);
@@ -55,6 +59,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 import uuid
 
 NODE = "node-1"
@@ -157,6 +162,10 @@ class State:
         self.watch_epoch = 0        # bumping it ends every watch
         self.counts = {}
         self.classes = {}
+        with self.cond:
+            self._populate(files, node)
+
+    def _populate(self, files, node):
         for i, f in enumerate(files):
             self._store("pod", "ADDED", make_pod(f, i, node))
             if f["namespace"] not in self.namespaces:
@@ -168,7 +177,7 @@ class State:
         self._store("namespace", "ADDED", make_namespace("kube-system"))
 
     def _store(self, kind, typ, obj):
-        """Under cond (or at start): a new version of obj, and its event."""
+        """Under cond: a new version of obj, and its event."""
         self.rv += 1
         obj["metadata"]["resourceVersion"] = str(self.rv)
         md = obj["metadata"]
@@ -194,6 +203,7 @@ class State:
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "k8s-api-fake/1"
+    disable_nagle_algorithm = True   # headers and body: no 40 ms stall
 
     def log_message(self, fmt, *args):   # quiet
         pass
@@ -226,11 +236,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def api(self, path, q):
         st = self.st
         watch = q.get("watch") in ("true", "1")
+        key = path + (" watch" if watch else "")
+        if q.get("fieldSelector"):
+            key += " " + q["fieldSelector"]
         with st.cond:
             down, latency, token = st.down, st.latency, st.token
         if down:
             with st.cond:
-                st.count(path + (" watch" if watch else ""), "dropped")
+                st.count(key, "dropped")
             self.close_connection = True
             self.connection.close()
             return
@@ -238,7 +251,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(latency)
         auth = self.headers.get("Authorization", "")
         with st.cond:
-            key = path + (" watch" if watch else "")
             if auth != "Bearer " + token:
                 st.count(key, "401")
                 code = 401
@@ -349,6 +361,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "namespaces": list(st.namespaces.values())}
             elif what == "counts":
                 out = {"paths": dict(st.counts), "classes": dict(st.classes)}
+                if q.get("reset") == "1":
+                    st.counts, st.classes = {}, {}
             elif what == "token":
                 st.token = q["accept"]
                 out = {"ok": True}
@@ -513,6 +527,12 @@ def check(a):
     return 0 if out["records"] > 0 and out["complete"] == out["records"] else 1
 
 
+def ctl(a):
+    ctx = ssl.create_default_context(cafile=a.ca)
+    with urllib.request.urlopen(a.url + a.path, context=ctx, timeout=10) as r:
+        sys.stdout.write(r.read().decode())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -532,8 +552,14 @@ def main():
     c.add_argument("--records", required=True)
     c.add_argument("--url", required=True)
     c.add_argument("--annotation-match")
+    t = sub.add_parser("ctl")
+    t.add_argument("--url", required=True)
+    t.add_argument("--ca", required=True)
+    t.add_argument("path")
     a = ap.parse_args()
-    if a.cmd == "serve":
+    if a.cmd == "ctl":
+        ctl(a)
+    elif a.cmd == "serve":
         serve(a)
     elif a.cmd == "layout":
         layout(a)
