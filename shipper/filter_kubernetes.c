@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include "filter_kubernetes.h"
-#include "hash.h"
 #include "kube.h"
 #include "kube_worker.h"
 #include "log.h"
@@ -38,7 +37,7 @@
 
 #define KUBE_WAIT_MAX_MS	250	/* what a record may wait, at most */
 #define KUBE_NOT_FOUND_MAX_MS	300000	/* a 404 is believed this long */
-#define KUBE_SOURCES_MAX	4096	/* files resolved; then forgotten */
+#define KUBE_SOURCES_MAX	1024	/* files resolved; then forgotten */
 
 #define REGEX_VAR_LOG_PODS "(var\\.log\\.pods)\\.(?<namespace>[^_]+)_" \
 	"(?<pod_name>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*" \
@@ -202,6 +201,8 @@ static const struct param_def kube_params[] = {
 struct kube_source {
 	char		*tag;
 	char		*path;		/* "" when the batch names no file */
+	size_t		 taglen;
+	size_t		 pathlen;
 	bool		 parsed;
 	char		*names;
 	size_t		 nameslen;
@@ -223,7 +224,7 @@ struct kube_priv {
 	struct kube_worker *worker;	/* NULL: no API server */
 	bool		 started;
 	uint64_t	 wait_ms;
-	struct kube_source **srcs;	/* open addressing */
+	struct kube_source **srcs;	/* the files seen */
 	size_t		 nsrcs;
 	size_t		 capsrcs;
 	struct kube_source *last;
@@ -290,12 +291,14 @@ uid_from_link(const char *path, const struct captures *c, struct strbuf *sb,
 	return true;
 }
 
+/* A name (len 0: the group took no part) into the source's names. */
 static struct kube_str
 names_put(struct strbuf *sb, const char *s, size_t len)
 {
 	struct kube_str	 r = { (uint32_t)sb->len, (uint32_t)len };
 
-	sb_add(sb, s, len);
+	if (len > 0)
+		sb_add(sb, s, len);
 	return r;
 }
 
@@ -353,6 +356,8 @@ source_resolve(const struct kube_priv *kp, const char *tag, const char *path)
 
 	src->tag = xstrdup(tag);
 	src->path = xstrdup(path);
+	src->taglen = strlen(tag);
+	src->pathlen = strlen(path);
 	if (!(src->parsed = names_match(kp, tag, &c)) && path[0] != '\0') {
 		form = tail_expand_tag("*", path);
 		if (!(src->parsed = names_match(kp, form, &c))) {
@@ -389,81 +394,50 @@ sources_clear(struct kube_priv *kp)
 {
 	size_t	 i;
 
-	for (i = 0; i < kp->capsrcs; i++)
+	for (i = 0; i < kp->nsrcs; i++)
 		source_free(kp->srcs[i]);
-	free(kp->srcs);
-	kp->srcs = NULL;
-	kp->nsrcs = kp->capsrcs = 0;
+	kp->nsrcs = 0;
 	kp->last = NULL;
-}
-
-static uint64_t
-source_hash(const char *tag, size_t taglen, const char *path, size_t pathlen)
-{
-	return fnv1a(tag, taglen) ^ (fnv1a(path, pathlen) * 31);
 }
 
 static bool
 source_is(const struct kube_source *s, const char *tag, size_t taglen,
     const char *path, size_t pathlen)
 {
-	return strlen(s->tag) == taglen && memcmp(s->tag, tag, taglen) == 0 &&
-	    strlen(s->path) == pathlen && memcmp(s->path, path, pathlen) == 0;
+	return s->taglen == taglen && s->pathlen == pathlen &&
+	    memcmp(s->path, path, pathlen) == 0 &&
+	    memcmp(s->tag, tag, taglen) == 0;
 }
 
-static void
-sources_grow(struct kube_priv *kp)
-{
-	struct kube_source	**old = kp->srcs;
-	size_t			 oldcap = kp->capsrcs, i, j;
-
-	kp->capsrcs = oldcap ? oldcap * 2 : 16;
-	kp->srcs = xcalloc(kp->capsrcs, sizeof *kp->srcs);
-	for (i = 0; i < oldcap; i++) {
-		struct kube_source *s = old[i];
-
-		if (s == NULL)
-			continue;
-		j = source_hash(s->tag, strlen(s->tag), s->path,
-		    strlen(s->path)) & (kp->capsrcs - 1);
-		while (kp->srcs[j] != NULL)
-			j = (j + 1) & (kp->capsrcs - 1);
-		kp->srcs[j] = s;
-	}
-	free(old);
-}
-
-/* The batch's tag and file, resolved (the last one is kept at hand). */
+/*
+ * The batch's tag and file, resolved: the last one at hand (a batch is
+ * one file's), the others looked for when the file changes.
+ */
 static struct kube_source *
 source_of(struct kube_priv *kp, const struct batch *b)
 {
 	const char	*tag = b->tag ? b->tag : "";
 	const char	*path = b->source ? b->source : "";
-	size_t		 taglen = b->tag ? b->taglen : 0, j;
+	size_t		 taglen = b->tag ? b->taglen : 0, i;
 	size_t		 pathlen = b->source ? b->sourcelen : 0;
-	struct kube_source *s;
 	char		*t, *p;
 
 	if (kp->last != NULL && source_is(kp->last, tag, taglen, path,
 	    pathlen))
 		return kp->last;
-	if (kp->nsrcs >= KUBE_SOURCES_MAX)
+	for (i = 0; i < kp->nsrcs; i++)
+		if (source_is(kp->srcs[i], tag, taglen, path, pathlen))
+			return kp->last = kp->srcs[i];
+	if (kp->nsrcs == KUBE_SOURCES_MAX)
 		sources_clear(kp);
-	if (kp->nsrcs * 2 >= kp->capsrcs)
-		sources_grow(kp);
-	j = source_hash(tag, taglen, path, pathlen) & (kp->capsrcs - 1);
-	while ((s = kp->srcs[j]) != NULL) {
-		if (source_is(s, tag, taglen, path, pathlen))
-			return kp->last = s;
-		j = (j + 1) & (kp->capsrcs - 1);
-	}
+	kp->srcs = xgrow(kp->srcs, &kp->capsrcs, kp->nsrcs + 1,
+	    sizeof *kp->srcs);
 	t = xstrndup(tag, taglen);
 	p = xstrndup(path, pathlen);
-	s = kp->srcs[j] = source_resolve(kp, t, p);
+	kp->last = kp->srcs[kp->nsrcs++] = source_resolve(kp, t, p);
 	free(t);
 	free(p);
-	kp->nsrcs++;
-	return kp->last = s;
+	return kp->last;
 }
 
 /* --- the fields ---------------------------------------------------------- */
@@ -918,6 +892,7 @@ kube_destroy(struct filter *f)
 	kube_stop(f);
 	kube_worker_free(kp->worker);
 	sources_clear(kp);
+	free(kp->srcs);
 	regex_free(kp->name_re);
 	for (i = 0; i < kp->nann; i++)
 		regex_free(kp->ann_re[i]);

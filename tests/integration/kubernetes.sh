@@ -44,69 +44,34 @@ d = json.load(open(sys.argv[1]))
 print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-# The pipeline: tail over $LOGS with DESIGN.md's fixed tag (so the names
-# come from the file), parser, spire, [grep,] [kubernetes_metadata,] file
-# (or null). k8s_conf OUT WATCH GREP(0|1) KUBE(0|1) [OUTPUT]
-k8s_conf() {
+# The kubernetes_metadata filter, asking the fake. kube_filter WATCH
+kube_filter() {
 	cat <<CONF
-<source>
-  @type tail
-  path $LOGS/*.log
-  pos_file $1.pos
-  tag kubernetes.spire.server
-  read_from_head true
-  refresh_interval 1
-  <parse>
-    @type container
-  </parse>
-</source>
-<filter kubernetes.spire.**>
-  @type parser
-  key_name log
-  reserve_data true
-  remove_key_name_field true
-  <parse>
-    @type multi_format
-    <pattern>
-      format json
-    </pattern>
-    <pattern>
-      format logfmt
-    </pattern>
-  </parse>
-</filter>
-<filter kubernetes.spire.**>
-  @type spire
-  keep_audit true
-</filter>
-CONF
-	[ "$3" = 1 ] && cat <<'CONF'
-<filter kubernetes.spire.**>
-  @type grep
-  <regexp>
-    key level
-    pattern /^(ERROR|WARN)$/
-  </regexp>
-</filter>
-CONF
-	[ "$4" = 1 ] && cat <<CONF
-<filter kubernetes.spire.**>
+<filter kubernetes.**>
   @type kubernetes_metadata
   kubernetes_url $URL
   bearer_token_file $WORK/token
   ca_file $WORK/tls/ca.crt
-  watch $2
+  watch $1
   annotation_match ["^spiffe\\\\.io/", "^owner\$"]
   watch_retry_interval 1
   watch_retry_exponential_backoff_base 1
 </filter>
 CONF
-	if [ "${5:-file}" = null ]; then
-		printf '<match kubernetes.spire.**>\n  @type null\n</match>\n'
-	else
-		printf '<match kubernetes.spire.**>\n  @type file\n  path %s\n' "$1"
-		printf '</match>\n'
-	fi
+}
+
+# lib.sh's pipeline over $LOGS, with DESIGN.md's fixed tag (so the names
+# come from the file), the kubernetes_metadata filter before its <match>
+# (KUBE 1) and that <match> a file or null.
+# k8s_conf OUT WATCH GREP(0|1) KUBE(0|1) [OUTPUT]
+k8s_conf() {
+	pipeline_conf "$LOGS/*.log" "$1.pos" "$1" "$3" |
+	    KUBE=$([ "$4" = 1 ] && kube_filter "$2") OUTPUT=${5:-file} awk '
+		/^  tag kubernetes\.\*$/ { print "  tag kubernetes.spire.server"; next }
+		/^<match/ { if (ENVIRON["KUBE"] != "") print ENVIRON["KUBE"]; m = 1 }
+		m && ENVIRON["OUTPUT"] == "null" && /^  path / { next }
+		m && ENVIRON["OUTPUT"] == "null" { sub(/@type file/, "@type null") }
+		{ print }'
 }
 
 # backfill NAME WATCH GREP [KUBE [OUTPUT]] — a backfill of $LOGS into
@@ -131,15 +96,18 @@ missing() {
 	sed -n 's/.* \([0-9]*\) records without metadata.*/\1/p' "$WORK/$1.err"
 }
 
-# has_record FILE PYTHON-CONDITION — some record r of FILE meets it.
+# has_record FILE PYTHON-CONDITION — some record r of FILE meets it (0),
+# none does (1), FILE has no record (2). k is r's kubernetes object.
 has_record() {
 	"$PYTHON3" -c 'import json, sys
-for l in open(sys.argv[1]):
+n = 0
+for l in open(sys.argv[1]) if __import__("os").path.exists(sys.argv[1]) else []:
+    n += 1
     r = json.loads(l)
     k = r.get("kubernetes") or {}
     if eval(sys.argv[2]):
         sys.exit(0)
-sys.exit(1)' "$1" "$2"
+sys.exit(1 if n else 2)' "$1" "$2"
 }
 
 # records FILE — how many lines FILE has (0 if none).
@@ -188,6 +156,23 @@ tap_is "$(py "$WORK/watch.counts" 'd["paths"].get("/api/v1/pods spec.nodeName=no
     1 "the pods of this node are listed once (fieldSelector spec.nodeName)"
 tap_diag "API requests per 1000 records, watch true: $(py "$WORK/watch.counts" \
     "'%.2f' % (sum(d['paths'].values()) * 1000 / $LINES)") (list and watch of pods and namespaces)"
+
+# --- a pod and namespace the API does not know: orphans, asked for once ---
+
+mkdir -p "$WORK/ghost"
+first=$(py "$MANIFEST" '[f["path"] for f in d["files"] if f["segment"] == 0][0]')
+cp "$GENDIR/$first" "$WORK/ghost/ghost-0_gone-ns_ghost-$(printf '%064d' 7).log"
+ctl "/_fake/counts?reset=1" > /dev/null
+live=$LOGS
+LOGS=$WORK/ghost
+backfill ghost false 0
+tap_is $? 0 "backfill of a pod the API does not know exits 0"
+LOGS=$live
+has_record "$WORK/ghost.ndjson" "(k.get('namespace_name'), k.get('namespace_id'), k.get('orphaned_namespace'), k.get('pod_name')) != ('.orphaned', 'orphaned', 'gone-ns', 'ghost-0')"
+tap_is $? 1 "its pod and namespace are 404: every record is an orphan (allow_orphans)"
+ctl /_fake/counts > "$WORK/ghost.counts"
+tap_is "$(py "$WORK/ghost.counts" '(d["paths"].get("/api/v1/namespaces/gone-ns/pods/ghost-0"), d["paths"].get("/api/v1/namespaces/gone-ns"))')" \
+    "(1, 1)" "the 404s are remembered: each asked for once"
 
 # --- the API down or slow: nothing lost, nothing held up -----------------
 
@@ -238,6 +223,24 @@ append() {
 	done
 }
 
+# follow NAME WATCH — a shipper following $LOGS into $OUT (NAME.ndjson),
+# its pid in $spid; 0 once it has shipped every line.
+follow() {
+	OUT=$WORK/$1.ndjson
+	k8s_conf "$OUT" "$2" 0 1 > "$WORK/$1.conf"
+	K8S_NODE_NAME=node-1 "$SHIPPER" -c "$WORK/$1.conf" > /dev/null \
+	    2> "$WORK/$1.err" &
+	spid=$!
+	TAP_PIDS="$TAP_PIDS $spid"
+	wait_for 30 at_least "$OUT" "$LINES"
+}
+
+# stop — stops it: its exit status.
+stop() {
+	kill -TERM "$spid"
+	wait "$spid"
+}
+
 # appear_with TEXT CONDITION — append TEXT lines until a record with
 # TEXT meets CONDITION (30 s at most).
 appear_with() {
@@ -250,13 +253,7 @@ appear_with() {
 	return 1
 }
 
-OUT=$WORK/follow.ndjson
-k8s_conf "$OUT" true 0 1 > "$WORK/follow.conf"
-K8S_NODE_NAME=node-1 "$SHIPPER" -c "$WORK/follow.conf" > /dev/null \
-    2> "$WORK/follow.err" &
-spid=$!
-TAP_PIDS="$TAP_PIDS $spid"
-wait_for 30 at_least "$OUT" "$LINES"
+follow follow true
 tap_ok $? "following: every line is shipped"
 
 ctl "/_fake/label?ns=spire-system&pod=$SERVER_POD&key=app&value=spire-server-v2" > /dev/null
@@ -288,8 +285,7 @@ tap_ok $? "after 410 Gone the pods are listed again and the watch goes on"
 ctl /_fake/counts > "$WORK/gone.counts"
 tap_is "$(py "$WORK/gone.counts" 'd["paths"].get("/api/v1/pods spec.nodeName=node-1", 0) >= 1')" \
     True "(the list was asked for again)"
-kill -TERM "$spid"
-wait "$spid"
+stop
 tap_is $? 0 "the shipper stops cleanly (its API threads too)"
 restarts=$(sed -n 's/.* \([0-9]*\) watch restarts.*/\1/p' "$WORK/follow.err")
 [ "${restarts:-0}" -ge 2 ]
@@ -299,21 +295,27 @@ tap_ok $r "the token is never logged"
 
 # Following while the API is down, then back.
 ctl "/_fake/down?on=1" > /dev/null
-OUT=$WORK/back.ndjson
-k8s_conf "$OUT" false 0 1 > "$WORK/back.conf"
-"$SHIPPER" -c "$WORK/back.conf" > /dev/null 2> "$WORK/back.err" &
-spid=$!
-TAP_PIDS="$TAP_PIDS $spid"
-wait_for 30 at_least "$OUT" "$LINES"
+follow back false
 tap_ok $? "API down, following: every line is shipped"
 has_record "$OUT" "'pod_ip' in k"
 tap_is $? 1 "API down, following: no record has the API's metadata"
 ctl "/_fake/down?on=0" > /dev/null
 appear_with "api back" "'pod_ip' in k and k.get('labels', {}).get('app') == 'spire-server-v4'"
 tap_ok $? "once the API answers again the metadata comes back"
-kill -TERM "$spid"
-wait "$spid"
+stop
 tap_is $? 0 "and the shipper stops cleanly"
+
+# --- spire-server-0 comes back as a new pod -------------------------------
+
+ctl /_fake/state > "$WORK/state.json"
+old_uid=$(py "$WORK/state.json" '[p["metadata"]["uid"] for p in d["pods"] if p["metadata"]["name"] == "'"$SERVER_POD"'"][0]')
+ctl "/_fake/replace?ns=spire-system&pod=$SERVER_POD" > /dev/null
+backfill replaced false 0
+tap_is $? 0 "backfill after $SERVER_POD came back with a new UID exits 0"
+has_record "$WORK/replaced.ndjson" "k.get('pod_name') == '$SERVER_POD' and (k.get('pod_id') != '$old_uid' or 'labels' in k)"
+tap_is $? 1 "the old pod's lines (its UID from the symlink) get none of the new pod's metadata"
+has_record "$WORK/replaced.ndjson" "k.get('pod_name') != '$SERVER_POD' and 'labels' not in k"
+tap_is $? 1 "the other pods' lines still get theirs"
 
 # --- the filter's cost ----------------------------------------------------
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -23,7 +22,9 @@
 #include "mem.h"
 #include "pipeline.h"
 #include "record.h"
+#include "loop.h"
 #include "strbuf.h"
+#include "pipeline_fixture.h"
 #include "tmpdir.h"
 
 #define DATA	TOP_SRCDIR "/tests/data/kube/"
@@ -32,56 +33,39 @@
 #define NAME	"spire-server-0_spire-system_spire-server-" ID ".log"
 #define FILE_FIELDS "\"container_name\":\"spire-server\",\"namespace_name\":" \
 	"\"spire-system\",\"pod_name\":\"spire-server-0\""
+/* A record {"msg":"x"} with its docker object, up to its kubernetes'. */
+#define HEAD	"{\"msg\":\"x\",\"docker\":{\"container_id\":\"" ID "\"}," \
+	"\"kubernetes\":{" FILE_FIELDS
+#define API	"  kubernetes_url https://127.0.0.1:1\n  watch false\n"
 
-static struct pipeline	*pl;
-static struct batch	 b;
-static struct strbuf	 sb;
-static struct err	 e;
-
+/* The API server's variables would decide kubernetes_url. */
 static void
-setup(void)
+no_service_env(void)
 {
-	log_set_level(LOG_ERROR);
 	unsetenv("KUBERNETES_SERVICE_HOST");
 	unsetenv("KUBERNETES_SERVICE_PORT");
-	batch_init(&b);
-	memset(&sb, 0, sizeof sb);
-	pl = NULL;
 }
 
 static void
-teardown(void)
+nothing(void)
 {
-	pipeline_free(pl);
-	pl = NULL;
-	batch_free(&b);
-	sb_free(&sb);
 }
 
-static struct pipeline *
-pipeline_from(const char *opts, struct err *err)
+static char *
+kube_text(const char *opts)
 {
-	struct conf	*c = xcalloc(1, sizeof *c);
-	char		*text = xasprintf("<filter k.**>\n  @type "
-			    "kubernetes_metadata\n%s</filter>\n<match k.**>\n"
-			    "  @type null\n</match>\n", opts);
+	return xasprintf("<filter k.**>\n  @type kubernetes_metadata\n%s"
+	    "</filter>\n<match k.**>\n  @type null\n</match>\n", opts);
+}
 
-	if (conf_load_string(c, text, "test.conf", err) != 0) {
-		free(text);
-		conf_free(c);
-		free(c);
-		return NULL;
-	}
+/* The filter with opts (its parameters, one per line). */
+static void
+build_kube(const char *opts)
+{
+	char	*text = kube_text(opts);
+
+	build(text);
 	free(text);
-	return pipeline_new(c, 0, err);
-}
-
-static void
-build(const char *opts)
-{
-	pipeline_free(pl);
-	if ((pl = pipeline_from(opts, &e)) == NULL)
-		ck_abort_msg("pipeline: %s", e.msg);
 }
 
 static struct filter *
@@ -175,10 +159,9 @@ kubelet_layout(const char *uid)
 
 START_TEST(test_names_from_tag)
 {
-	build("");
+	build_kube("");
 	ck_assert_str_eq(feed("k.var.log.containers." NAME, NULL),
-	    "{\"msg\":\"x\",\"docker\":{\"container_id\":\"" ID "\"},"
-	    "\"kubernetes\":{" FILE_FIELDS ",\"docker_id\":\"" ID "\"}}");
+	    HEAD ",\"docker_id\":\"" ID "\"}}");
 	ck_assert_uint_eq(metrics().unparsable_names, 0);
 	ck_assert_uint_eq(metrics().metadata_missing, 0);	/* no API */
 }
@@ -186,11 +169,9 @@ END_TEST
 
 START_TEST(test_names_from_path)
 {
-	const char	*want = "{\"msg\":\"x\",\"docker\":{\"container_id\":\""
-			    ID "\"},\"kubernetes\":{" FILE_FIELDS ",\"docker_id\""
-			    ":\"" ID "\"}}";
+	const char	*want = HEAD ",\"docker_id\":\"" ID "\"}}";
 
-	build("");
+	build_kube("");
 	/* DESIGN.md's fixed tag: the file names the pod. */
 	ck_assert_str_eq(feed("k.spire.server", "/var/log/containers/" NAME),
 	    want);
@@ -204,7 +185,7 @@ END_TEST
 
 START_TEST(test_names_from_pods_dir)
 {
-	build("");
+	build_kube("");
 	ck_assert_str_eq(feed("k.x", "/var/log/pods/spire-system_spire-server-0_"
 	    UID "/spire-server/0.log"), "{\"msg\":\"x\",\"kubernetes\":{"
 	    FILE_FIELDS ",\"pod_id\":\"" UID "\"}}");
@@ -213,7 +194,7 @@ END_TEST
 
 START_TEST(test_unparsable_untouched)
 {
-	build("");
+	build_kube("");
 	ck_assert_str_eq(feed_extra("k.spire.server", "/var/log/messages",
 	    "kept"), "{\"msg\":\"x\",\"kubernetes\":\"kept\"}");
 	ck_assert_str_eq(feed("k.spire.server", "/var/log/containers/"
@@ -226,14 +207,11 @@ END_TEST
 START_TEST(test_uid_from_symlink)
 {
 	char	*link = kubelet_layout(UID);
-	char	*want = xasprintf("{\"msg\":\"x\",\"docker\":{\"container_id\":"
-		    "\"" ID "\"},\"kubernetes\":{" FILE_FIELDS ",\"pod_id\":\""
-		    UID "\",\"docker_id\":\"" ID "\"}}");
 
-	build("");
-	ck_assert_str_eq(feed("k.spire.server", link), want);
+	build_kube("");
+	ck_assert_str_eq(feed("k.spire.server", link), HEAD ",\"pod_id\":\""
+	    UID "\",\"docker_id\":\"" ID "\"}}");
 	free(link);
-	free(want);
 }
 END_TEST
 
@@ -251,21 +229,21 @@ END_TEST
 	"7c9f8d6b5\",\"statefulset_kubernetes_io/pod-name\":" \
 	"\"spire-server-0\"},"
 #define NS_FIELDS "\"namespace_id\":\"8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f\""
+#define NS_LABELS "\"namespace_labels\":{\"kubernetes_io/metadata_name\":" \
+	"\"spire-system\",\"team\":\"identity\"}"
 
 START_TEST(test_api_fields)
 {
 	char	*link = kubelet_layout(UID);
 
-	build("  kubernetes_url https://127.0.0.1:1/\n  watch false\n"
+	build_kube("  kubernetes_url https://127.0.0.1:1/\n  watch false\n"
 	    "  annotation_match [\"^spiffe\\\\.io/\", \"^owner$\"]\n");
 	put_fixtures();
 	ck_assert_str_eq(feed_extra("k.spire.server", link, "replaced"),
-	    "{\"msg\":\"x\",\"docker\":{\"container_id\":\"" ID "\"},"
-	    "\"kubernetes\":{" FILE_FIELDS "," API_FIELDS(LABELS,
-	    "\"annotations\":{\"spiffe_io/audit\":\"enabled\"},")
+	    HEAD "," API_FIELDS(LABELS, "\"annotations\":{\"spiffe_io/audit\":"
+	    "\"enabled\"},")
 	    "\"master_url\":\"https://127.0.0.1:1/\",\"docker_id\":\"" ID "\","
-	    NS_FIELDS ",\"namespace_labels\":{\"kubernetes_io/metadata_name\":"
-	    "\"spire-system\",\"team\":\"identity\"},\"namespace_annotations\":"
+	    NS_FIELDS "," NS_LABELS ",\"namespace_annotations\":"
 	    "{\"owner\":\"security@example.org\"}}}");
 	ck_assert_uint_eq(metrics().cache_hits, 1);
 	ck_assert_uint_eq(metrics().metadata_missing, 0);
@@ -277,23 +255,19 @@ START_TEST(test_skips)
 {
 	char	*link = kubelet_layout(UID);
 
-	build("  kubernetes_url https://127.0.0.1:1\n  watch false\n"
-	    "  skip_labels true\n  skip_container_metadata true\n"
+	build_kube(API "  skip_labels true\n  skip_container_metadata true\n"
 	    "  skip_master_url true\n  include_ownerrefs_metadata true\n");
 	put_fixtures();
-	ck_assert_str_eq(feed("k.spire.server", link),
-	    "{\"msg\":\"x\",\"docker\":{\"container_id\":\"" ID "\"},"
-	    "\"kubernetes\":{" FILE_FIELDS ",\"pod_id\":\"" UID "\",\"pod_ip\":"
-	    "\"10.244.1.10\",\"host\":\"node-1\",\"node_name\":\"node-1\","
+	ck_assert_str_eq(feed("k.spire.server", link), HEAD ",\"pod_id\":\""
+	    UID "\",\"pod_ip\":\"10.244.1.10\",\"host\":\"node-1\","
+	    "\"node_name\":\"node-1\","
 	    "\"ownerrefs\":[{\"kind\":\"StatefulSet\",\"name\":\"spire-server\"}],"
 	    "\"docker_id\":\"" ID "\"," NS_FIELDS "}}");
-	build("  kubernetes_url https://127.0.0.1:1\n  watch false\n"
-	    "  de_dot false\n  skip_namespace_metadata true\n"
+	build_kube(API "  de_dot false\n  skip_namespace_metadata true\n"
 	    "  skip_pod_labels true\n");
 	put_fixtures();
-	ck_assert_str_eq(feed("k.spire.server", link),
-	    "{\"msg\":\"x\",\"docker\":{\"container_id\":\"" ID "\"},"
-	    "\"kubernetes\":{" FILE_FIELDS "," API_FIELDS("", "")
+	ck_assert_str_eq(feed("k.spire.server", link), HEAD ","
+	    API_FIELDS("", "")
 	    "\"master_url\":\"https://127.0.0.1:1\",\"docker_id\":\"" ID "\"}}");
 	free(link);
 }
@@ -305,45 +279,33 @@ START_TEST(test_keyed_by_uid)
 {
 	char	*link = kubelet_layout("0ff1ce00-0000-4000-8000-000000000000");
 
-	build("  kubernetes_url https://127.0.0.1:1\n  watch false\n");
+	build_kube(API);
 	put_fixtures();
-	ck_assert_str_eq(feed("k.spire.server", link),
-	    "{\"msg\":\"x\",\"docker\":{\"container_id\":\"" ID "\"},"
-	    "\"kubernetes\":{" FILE_FIELDS ",\"pod_id\":\"0ff1ce00-0000-4000-"
-	    "8000-000000000000\",\"docker_id\":\"" ID "\"," NS_FIELDS ","
-	    "\"namespace_labels\":{\"kubernetes_io/metadata_name\":"
-	    "\"spire-system\",\"team\":\"identity\"}}}");
+	ck_assert_str_eq(feed("k.spire.server", link), HEAD ",\"pod_id\":"
+	    "\"0ff1ce00-0000-4000-8000-000000000000\",\"docker_id\":\"" ID
+	    "\"," NS_FIELDS "," NS_LABELS "}}");
 	ck_assert_uint_eq(metrics().cache_misses, 1);
 	ck_assert_uint_eq(metrics().metadata_missing, 1);
 	free(link);
 }
 END_TEST
 
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Nothing listens on port 1: records go on, one short wait at most. */
 START_TEST(test_never_blocks)
 {
 	struct kube_metrics	 m;
-	double			 t0;
+	uint64_t		 t0;
 	int			 i;
 
-	build("  kubernetes_url https://127.0.0.1:1\n  watch false\n");
+	build_kube(API);
 	ck_assert_int_eq(pipeline_start(pl, NULL, &e), 0);
-	t0 = mono();
+	t0 = loop_now_ms();
 	for (i = 0; i < 2000; i++)
 		feed("k.spire.server", "/var/log/containers/" NAME);
-	ck_assert_msg(mono() - t0 < 1.0, "2000 records took %.2f s",
-	    mono() - t0);
-	for (t0 = mono(); metrics().requests[KUBE_REQ_FAILED] == 0 &&
-	    mono() - t0 < 5; )
+	ck_assert_msg(loop_now_ms() - t0 < 1000, "2000 records took %llu ms",
+	    (unsigned long long)(loop_now_ms() - t0));
+	for (t0 = loop_now_ms(); metrics().requests[KUBE_REQ_FAILED] == 0 &&
+	    loop_now_ms() - t0 < 5000; )
 		usleep(10000);		/* the API thread did try */
 	pipeline_stop(pl);
 	m = metrics();
@@ -360,8 +322,10 @@ END_TEST
 static void
 fails(const char *opts, const char *want)
 {
-	struct pipeline	*p = pipeline_from(opts, &e);
+	char		*text = kube_text(opts);
+	struct pipeline	*p = pipeline_from(text, &e);
 
+	free(text);
 	ck_assert_msg(p == NULL, "no error for: %s", opts);
 	ck_assert_msg(strstr(e.msg, want) != NULL, "%s", e.msg);
 }
@@ -385,35 +349,42 @@ START_TEST(test_service_environment)
 {
 	setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
 	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
-	build("  watch false\n");
+	build_kube("  watch false\n");
 	put_fixtures();
 	ck_assert_ptr_nonnull(strstr(feed("k.var.log.containers." NAME, NULL),
 	    "\"master_url\":\"https://[fd00::1]:443/api\""));
 }
 END_TEST
 
+static TCase *
+tcase_kube(const char *name, bool scratch)
+{
+	TCase	*t = tcase_create(name);
+
+	tcase_add_checked_fixture(t, no_service_env, nothing);
+	tcase_add_checked_fixture(t, setup, teardown);
+	if (scratch)
+		tcase_add_checked_fixture(t, tmpdir_setup, tmpdir_teardown);
+	return t;
+}
+
 static Suite *
 test_suite(void)
 {
 	Suite	*s = suite_create("kubernetes");
-	TCase	*tn = tcase_create("names");
-	TCase	*tm = tcase_create("metadata");
-	TCase	*tc = tcase_create("config");
+	TCase	*tn = tcase_kube("names", true);
+	TCase	*tm = tcase_kube("metadata", true);
+	TCase	*tc = tcase_kube("config", false);
 
-	tcase_add_checked_fixture(tn, setup, teardown);
-	tcase_add_checked_fixture(tn, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tn, test_names_from_tag);
 	tcase_add_test(tn, test_names_from_path);
 	tcase_add_test(tn, test_names_from_pods_dir);
 	tcase_add_test(tn, test_unparsable_untouched);
 	tcase_add_test(tn, test_uid_from_symlink);
-	tcase_add_checked_fixture(tm, setup, teardown);
-	tcase_add_checked_fixture(tm, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tm, test_api_fields);
 	tcase_add_test(tm, test_skips);
 	tcase_add_test(tm, test_keyed_by_uid);
 	tcase_add_test(tm, test_never_blocks);
-	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_config_errors);
 	tcase_add_test(tc, test_service_environment);
 	suite_add_tcase(s, tn);
