@@ -707,7 +707,8 @@ kube_worker_new(const struct kube_worker_cfg *cfg)
 	pthread_mutex_init(&w->mu, NULL);
 	cond_init(&w->wake);
 	cond_init(&w->answered);
-	kube_cache_init(&w->pods, cfg->cache_size, cfg->ttl_ms);
+	/* A pod is there twice: by UID and by "ns/name" (put_locked). */
+	kube_cache_init(&w->pods, 2 * cfg->cache_size, cfg->ttl_ms);
 	kube_cache_init(&w->namespaces, cfg->cache_size, cfg->ttl_ms);
 	w->qtail = &w->queue;
 	return w;
