@@ -352,6 +352,9 @@ ship_file(struct bf_run *br, struct bf_file *bf, char *buf)
 	framer_init(&fr, tail_parse(br->src)->envelope,
 	    tail_config(br->src)->max_line_size);
 	br->pl->stats.files++;
+	/* Filters look at the file its records come from (kubernetes). */
+	br->batch.source = br->path;
+	br->batch.sourcelen = strlen(br->path);
 	rc = read_file(br, &rd, &fr, buf);
 	framer_free(&fr);
 	reader_close(&rd);
@@ -517,6 +520,7 @@ backfill_run(struct pipeline *pl, struct loop *l,
 	summary_text(&br, secs);
 	if (o->summary_json != NULL)
 		summary_json(&br, secs, o->summary_json);
+	pipeline_stop(pl);
 	for (i = 0; i < br.nfiles; i++) {
 		free(br.files[i].path);
 		free(br.files[i].base);

@@ -312,7 +312,8 @@ main(int argc, char **argv)
 		return rc;
 	if (o.log_level >= 0)
 		log_set_level((enum log_level)o.log_level);
-	pl = load(&o, o.dry_run ? PIPELINE_DRY_RUN : 0);
+	pl = load(&o, o.dry_run ? PIPELINE_DRY_RUN : o.backfill ?
+	    PIPELINE_SKIP_SOURCES : 0);
 	if (pl == NULL)
 		return 1;
 	if (o.log_level >= 0)

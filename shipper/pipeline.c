@@ -486,14 +486,31 @@ outputs_start(struct pipeline *pl, struct loop *l, struct err *e)
 	return 0;
 }
 
-/* Outputs first: the first lines read find their buffers ready. */
+static int
+filters_start(struct pipeline *pl, struct loop *l, struct err *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->ndirs; i++) {
+		struct filter	*f = pl->dirs[i].filter;
+
+		if (f != NULL && f->ops->start != NULL &&
+		    f->ops->start(f, l, e) != 0)
+			return err_wrap(e, "<filter %s> @type %s", f->pattern,
+			    f->ops->name);
+	}
+	return 0;
+}
+
+/* Outputs, then filters, then sources: the first lines read find the
+ * filters and the buffers ready. */
 int
 pipeline_start(struct pipeline *pl, struct loop *l, struct err *e)
 {
 	size_t	 i;
 
 	pipeline_metrics_register(pl);
-	if (outputs_start(pl, l, e) != 0)
+	if (outputs_start(pl, l, e) != 0 || filters_start(pl, l, e) != 0)
 		return -1;
 	for (i = 0; i < pl->nsources && !(pl->flags & PIPELINE_SKIP_SOURCES);
 	    i++) {
@@ -513,9 +530,16 @@ pipeline_stop(struct pipeline *pl)
 	size_t	 i;
 
 	health_set_started(false);
-	for (i = 0; i < pl->nsources; i++)
+	for (i = 0; i < pl->nsources && !(pl->flags & PIPELINE_SKIP_SOURCES);
+	    i++)
 		if (pl->sources[i]->ops->stop != NULL)
 			pl->sources[i]->ops->stop(pl->sources[i]);
+	for (i = 0; i < pl->ndirs; i++) {
+		struct filter	*f = pl->dirs[i].filter;
+
+		if (f != NULL && f->ops->stop != NULL)
+			f->ops->stop(f);
+	}
 }
 
 static bool

@@ -79,8 +79,10 @@ void	pipeline_reference_system(struct strbuf *out);
 struct pipeline *pipeline_new(struct conf *c, unsigned flags, struct err *e);
 void	pipeline_free(struct pipeline *pl);
 
+/* Starts the filters that have a start, then the sources (unless
+ * PIPELINE_SKIP_SOURCES); l is NULL in a backfill. */
 int	pipeline_start(struct pipeline *pl, struct loop *l, struct err *e);
-/* Stops the sources (which save their positions). */
+/* Stops the sources (which save their positions), then the filters. */
 void	pipeline_stop(struct pipeline *pl);
 /*
  * Shutdown (all false: the buffers whose flush_at_shutdown says so) and

@@ -71,6 +71,14 @@ struct filter_ops {
 	enum filter_verdict	(*run)(struct filter *f, struct batch *b,
 				    struct record *r, const struct gate *gate);
 	void			(*destroy)(struct filter *f);
+	/*
+	 * Optional: when the pipeline starts (threads, connections; l is
+	 * NULL in a backfill, which runs without the loop) and stops. Not
+	 * called in --dry-run.
+	 */
+	int			(*start)(struct filter *f, struct loop *l,
+				    struct err *e);
+	void			(*stop)(struct filter *f);
 
 	/* Predicate pushdown; all optional. */
 	bool			(*gate_sink)(const struct filter *f);

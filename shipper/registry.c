@@ -15,6 +15,7 @@ extern const struct source_ops source_monitor_agent;
 extern const struct filter_ops filter_parser;
 extern const struct filter_ops filter_grep;
 extern const struct filter_ops filter_spire;
+extern const struct filter_ops filter_kubernetes_metadata;
 extern const struct output_ops output_stdout;
 extern const struct output_ops output_file;
 extern const struct output_ops output_null;
@@ -34,6 +35,7 @@ const struct filter_ops *const filter_registry[] = {
 	&filter_parser,
 	&filter_grep,
 	&filter_spire,
+	&filter_kubernetes_metadata,
 	NULL
 };
 

@@ -159,6 +159,8 @@ on_line(void *arg, const struct logical_line *ll)
 
 	if (f->fingerprint == 0 && f->fd != -1 && f->rd == NULL)
 		f->fingerprint = file_fingerprint(f->fd);
+	b->source = f->path;	/* for the filters, before delivery */
+	b->sourcelen = strlen(f->path);
 	r = batch_begin(b);
 	r->source_id = f->fingerprint;
 	source_parse_record(&t->parse, b, r, ll, now_ns(), t->cfg->path_key,

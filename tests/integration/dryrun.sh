@@ -1,7 +1,7 @@
 #!/bin/sh
-# dryrun.sh — --dry-run accepts DESIGN.md's configuration (its
-# kubernetes_metadata filter left out, its <match> switched to @type
-# file), prints the pipeline, and warns about the traps it holds.
+# dryrun.sh — --dry-run accepts DESIGN.md's configuration (its <match>
+# switched to @type file), prints the pipeline, and warns about the traps
+# it holds.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 design="$top_srcdir/tests/data/design-file.conf"
@@ -9,8 +9,10 @@ design="$top_srcdir/tests/data/design-file.conf"
 tap_is $? 0 "DESIGN.md's configuration passes --dry-run"
 tap_grep 'configuration .* is valid' "$WORK/design.out" "it says it is valid"
 tap_grep '<source> #2 @type tail' "$WORK/design.out" "both sources are listed"
-tap_grep 'kubernetes.spire.server: parser .* -> grep -> file' \
-    "$WORK/design.out" "the server route is parser -> grep -> file"
+tap_grep 'kubernetes.spire.server: parser .* -> grep -> kubernetes_metadata -> file' \
+    "$WORK/design.out" "the server route is parser -> grep -> kubernetes_metadata -> file"
+tap_grep '^      kubernetes_url https://kubernetes.default.svc$' \
+    "$WORK/design.out" "the kubernetes_metadata filter is listed with its API server"
 tap_grep "design-file.conf:33: warning: grep on level with pattern \^\(ERROR\|WARN\)\\$ can never match SPIRE's levels" \
     "$WORK/design.out" "it warns that the level grep can never match, at its line"
 tap_grep "design-file.conf:10: warning: time_key timestamp: .*SPIRE writes" \

@@ -29,57 +29,14 @@
 #include "record.h"
 #include "strbuf.h"
 #include "timefmt.h"
+#include "pipeline_fixture.h"
 
 #define RT		"2024-05-01T08:00:02.22432324Z"	/* the runtime's */
 #define RT_NS		1714550402224323240LL
 #define T03_NS		1714550403000000000LL		/* ...08:00:03Z */
 #define NS		1000000000LL
 
-static struct pipeline	*pl;
-static struct batch	 b;
-static struct strbuf	 sb;
-static struct err	 e;
-
-static void
-setup(void)
-{
-	log_set_level(LOG_ERROR);	/* no "no <match>" warnings */
-	batch_init(&b);
-	memset(&sb, 0, sizeof sb);
-	pl = NULL;
-}
-
-static void
-teardown(void)
-{
-	pipeline_free(pl);
-	pl = NULL;
-	batch_free(&b);
-	sb_free(&sb);
-}
-
 /* --- harness -------------------------------------------------------------- */
-
-static struct pipeline *
-pipeline_from(const char *text, struct err *err)
-{
-	struct conf	*c = xcalloc(1, sizeof *c);
-
-	if (conf_load_string(c, text, "test.conf", err) != 0) {
-		conf_free(c);
-		free(c);
-		return NULL;
-	}
-	return pipeline_new(c, 0, err);
-}
-
-static void
-build(const char *text)
-{
-	pipeline_free(pl);
-	if ((pl = pipeline_from(text, &e)) == NULL)
-		ck_abort_msg("pipeline: %s", e.msg);
-}
 
 static void
 build_fails(const char *text, const char *msg)
@@ -1661,7 +1618,7 @@ START_TEST(test_pipeline_errors)
 	    "<system>");
 	build_fails("<filter **>\n  @type nope\n</filter>\n", "test.conf:1: "
 	    "unknown @type 'nope' in <filter>; valid types: parser, grep, "
-	    "spire");
+	    "spire, kubernetes_metadata");
 	build_fails("<filter **>\n  @type spire\n  nomalize_level true\n"
 	    "</filter>\n", "test.conf:3: unknown parameter 'nomalize_level' in "
 	    "<filter **> @type spire; did you mean 'normalize_level'? Valid "
