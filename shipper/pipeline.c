@@ -19,6 +19,7 @@
 #include "params.h"
 #include "pipeline.h"
 #include "pipeline_metrics.h"
+#include "plugin_metrics.h"
 #include "registry.h"
 #include "tagmatch.h"
 
@@ -183,8 +184,10 @@ filter_destroy(struct filter *f)
 static void
 output_destroy(struct output *o)
 {
-	if (o != NULL)
+	if (o != NULL) {
+		metrics_unregister(o);
 		buffer_free(o->buffer);
+	}
 	PLUGIN_DESTROY(o);
 }
 
@@ -482,6 +485,7 @@ outputs_start(struct pipeline *pl, struct loop *l, struct err *e)
 		    (o->buffer != NULL && buffer_start(o->buffer, l, e) != 0))
 			return err_wrap(e, "%s:%d: <match> @type %s", o->file,
 			    o->line, o->ops->name);
+		plugin_health_register(o);
 	}
 	return 0;
 }

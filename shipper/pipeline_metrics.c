@@ -16,6 +16,7 @@
 #include "jsonenc.h"
 #include "metrics.h"
 #include "pipeline_metrics.h"
+#include "plugin_metrics.h"
 #include "registry.h"
 #include "tail.h"
 
@@ -178,6 +179,7 @@ collect_plugin(void *arg, const struct plugin_view *v)
 		plugin_sample(o, "spire_shipper_output_errors_total", v,
 		    out->errors);
 	}
+	plugin_metrics_collect(o, v);
 }
 
 static void
@@ -212,6 +214,7 @@ pipeline_collect(void *arg, struct metrics_out *o)
 	for (i = 0; i < sizeof families / sizeof families[0]; i++)
 		metric_family(o, families[i].name, families[i].type,
 		    families[i].help);
+	plugin_metrics_families(o);
 	pipeline_visit_plugins(pl, collect_plugin, o);
 	collect_stats(&pl->stats, o);
 }

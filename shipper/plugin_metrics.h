@@ -1,0 +1,26 @@
+/*
+ * plugin_metrics.h — metrics and health checks of the plugins that have
+ * more than the pipeline's counters (buffered outputs, Elasticsearch,
+ * kubernetes_metadata). pipeline_metrics.c calls these.
+ */
+#ifndef SHIPPER_PLUGIN_METRICS_H
+#define SHIPPER_PLUGIN_METRICS_H
+
+#include "metrics.h"
+#include "pipeline_metrics.h"
+
+struct output;
+
+/* HELP and TYPE of every family, instances or not. */
+void	plugin_metrics_families(struct metrics_out *o);
+/* The samples of one plugin. */
+void	plugin_metrics_collect(struct metrics_out *o,
+	    const struct plugin_view *v);
+/*
+ * A buffered output is not ready while its buffer is full (its sources
+ * wait) and not live while a record waits for acknowledgement longer
+ * than <system> liveness_max_unacked_age. Undone by metrics_unregister(o).
+ */
+void	plugin_health_register(struct output *o);
+
+#endif
