@@ -55,4 +55,26 @@ C
 tap_is $? 0 "a minimal configuration passes"
 tap_grep 'no pos_file' "$WORK/secret.out" "and is warned about its missing pos_file"
 
+# DESIGN.md's configuration exactly as written (Elasticsearch match and
+# kubernetes_metadata filter included), and without its filter.
+for conf in design design-no-k8s; do
+	"$SHIPPER" -c "$top_srcdir/tests/data/$conf.conf" --dry-run \
+	    > "$WORK/$conf.out" 2>&1
+	tap_is $? 0 "$conf.conf (DESIGN.md's configuration) passes --dry-run"
+	tap_grep "$conf.conf:[0-9]+: warning: no template_file: the index this output writes \(spire-logs\)" \
+	    "$WORK/$conf.out" "$conf.conf: it warns that no template covers index_name spire-logs"
+	tap_grep "$conf.conf:[0-9]+: warning: type_name is ignored" \
+	    "$WORK/$conf.out" "$conf.conf: it says type_name _doc is ignored"
+done
+tap_grep 'kubernetes.spire.server: parser .* -> grep -> kubernetes_metadata -> elasticsearch' \
+    "$WORK/design.out" "design.conf: parser -> grep -> kubernetes_metadata -> elasticsearch"
+tap_grep 'kubernetes.spire.agent: parser .* -> grep -> elasticsearch' \
+    "$WORK/design-no-k8s.out" "design-no-k8s.conf: parser -> grep -> elasticsearch"
+
+ES_PORT=9200 SPIRE_SHIPPER_TEMPLATES="$top_srcdir/templates" "$SHIPPER" \
+    -c "$top_srcdir/templates/spire-shipper-elasticsearch.conf" --dry-run \
+    > "$WORK/es.out" 2>&1
+tap_is $? 0 "the shipped Elasticsearch configuration passes --dry-run"
+tap_grep '^warnings: 0$' "$WORK/es.out" "with no warnings"
+
 tap_done
