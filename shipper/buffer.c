@@ -989,7 +989,8 @@ list_chunks(struct buffer *bf, uint64_t **ids, size_t *n, bool *fluentd,
 			*fluentd = true;
 	}
 	closedir(d);
-	qsort(*ids, *n, sizeof **ids, cmp_id);
+	if (*n > 1)
+		qsort(*ids, *n, sizeof **ids, cmp_id);
 	return 0;
 }
 
