@@ -373,6 +373,7 @@ es_init(struct output *o, struct conf_elem *el, struct err *e)
 	o->priv = es;
 	es->cfg = cfg;
 	es->dead.fd = -1;
+	es->dead.peer = "Elasticsearch";
 	snprintf(es->who, sizeof es->who, "<match %s> at %s:%d", el->arg,
 	    el->file, el->line);
 	if (check_refused(el, e) != 0 || check_operation(cfg, el, e) != 0 ||
@@ -489,7 +490,7 @@ es_start(struct output *o, struct loop *l, struct err *e)
 	es->dead.who = es->who;
 	es->dead.path = es->cfg->dead_letter_path ?
 	    xstrdup(es->cfg->dead_letter_path) :
-	    es_dead_default_path(o->buffer ? buffer_config(o->buffer) : NULL);
+	    dead_letter_default_path(o->buffer ? buffer_config(o->buffer) : NULL);
 	return es_templates_start(es, e);
 }
 
@@ -507,7 +508,7 @@ es_stop(struct output *o)
 	free(es->waiting);	/* abandoned, as those in flight */
 	es->waiting = NULL;
 	es->nwaiting = 0;
-	es_dead_close(&es->dead);
+	dead_letter_close(&es->dead);
 }
 
 static void

@@ -5,7 +5,7 @@
  *   es_encode.c      a record to its bulk entry: action line, document
  *   es_conn.c        hosts (round robin, failover) and request defaults
  *   es_send.c        entries to bulk requests, item results, 413 halving
- *   es_dead.c        the dead-letter file
+ *   es_dead.c        dead-letter lines (dead_letter.c writes them)
  *   es_template.c    ILM policy and index template, before the first bulk
  *
  * The sending engine knows nothing of chunks: it takes an array of
@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "buffer.h"
+#include "dead_letter.h"
 #include "elasticsearch.h"
 #include "http.h"
 #include "jsonenc.h"
@@ -100,7 +101,6 @@ struct es_cfg {
 
 /* --- es_encode.c --------------------------------------------------------- */
 
-#define ES_ID_LEN	32	/* hex digits of a deterministic _id */
 #define ES_INDEX_MAX	255	/* Elasticsearch's limit, in bytes */
 #define ES_SKIP_MAX	8
 #define ES_PATH_MAX	4
@@ -133,9 +133,6 @@ void	es_encoder_free(struct es_encoder *enc);
 /* Appends r's entry: the action line and the document, each + "\n". */
 void	es_encode(struct es_encoder *enc, const struct batch *b,
 	    const struct record *r, struct strbuf *out);
-/* r's deterministic _id (NUL-terminated); false when r has no source. */
-bool	es_doc_id(const struct batch *b, const struct record *r,
-	    char out[ES_ID_LEN + 1]);
 /* The index for a record of time ns (logstash_format). */
 size_t	es_logstash_index(struct es_encoder *enc, int64_t ns, char *out,
 	    size_t size);
@@ -192,24 +189,12 @@ struct es_dead {
 	size_t		 doclen;
 };
 
-struct es_deadletter {
-	char		*path;		/* NULL: the error log */
-	int		 fd;
-	const char	*who;		/* "<match> at file:line" */
-};
-
 /* Appends one dead-letter line (JSON and "\n"). */
 void	es_dead_line(struct strbuf *out, int64_t now_ns,
 	    const struct es_dead *d);
 /* Splits an entry into its action's index and _id and its document. */
 void	es_entry_parts(const char *p, size_t len, struct strbuf *index,
 	    struct strbuf *id, const char **doc, size_t *doclen);
-/* Writes lines (count of them) durably, or logs each; 0 or -1. */
-int	es_dead_write(struct es_deadletter *dl, const struct strbuf *lines,
-	    size_t count, struct err *e);
-void	es_dead_close(struct es_deadletter *dl);
-/* dead-letter.ndjson in a file buffer's directory; NULL for memory. */
-char	*es_dead_default_path(const struct buffer_cfg *bc);
 
 /* --- es_template.c ------------------------------------------------------- */
 
@@ -297,7 +282,7 @@ struct es {
 	uint64_t	 threshold;	/* bytes per bulk request; 0: none */
 	struct es_encoder enc;
 	struct es_conn	 conn;
-	struct es_deadletter dead;
+	struct dead_letter dead;
 	struct es_templates tpl;
 	struct es_counters counters;
 	struct es_attempt *attempts;	/* in flight */

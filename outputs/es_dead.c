@@ -7,28 +7,17 @@
  *    "error":{"type":"document_parsing_exception","reason":"...",
  *    "caused_by":{"reason":"..."}},"document":{...}}
  *
- * A chunk is deleted once its entries are settled, so the lines are on
- * disk (fdatasync) before any entry is settled as dead; when they cannot
- * be written, the entries stay pending and are sent again. Without a
- * file each line goes to the error log. Never silent, never retried for
- * ever.
+ * Writing them is dead_letter.c's, shared with the Kafka output.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "encode.h"
 #include "es.h"
-#include "fsutil.h"
-#include "log.h"
 #include "mem.h"
 #include "timefmt.h"
-
-#define DEAD_LOG_MAX	4096	/* bytes of a line in the error log */
 
 /* Is doc one JSON object (and nothing more)? */
 static bool
@@ -117,83 +106,4 @@ es_entry_parts(const char *p, size_t len, struct strbuf *index,
 	*doclen = len - (size_t)(*doc - p);
 	if (*doclen > 0 && (*doc)[*doclen - 1] == '\n')
 		(*doclen)--;
-}
-
-char *
-es_dead_default_path(const struct buffer_cfg *bc)
-{
-	const char	*star, *slash;
-
-	if (bc == NULL || bc->type == BUFFER_MEMORY || bc->path == NULL)
-		return NULL;
-	if ((star = strchr(bc->path, '*')) == NULL)
-		return xasprintf("%s/dead-letter.ndjson", bc->path);
-	for (slash = star; slash > bc->path && *slash != '/'; slash--)
-		;	/* Fluentd's dir/x.*.log: beside the chunks */
-	if (*slash != '/')
-		return xstrdup("dead-letter.ndjson");
-	return xasprintf("%.*s/dead-letter.ndjson", (int)(slash - bc->path),
-	    bc->path);
-}
-
-static int
-dead_open(struct es_deadletter *dl, struct err *e)
-{
-	if (mkdir_parents(dl->path, 0755, e) != 0)
-		return -1;
-	dl->fd = open(dl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0640);
-	if (dl->fd == -1)
-		return err_set(e, "cannot open it: %s (check dead_letter_path "
-		    "and its permissions)", strerror(errno));
-	return 0;
-}
-
-static void
-dead_log(const struct es_deadletter *dl, const struct strbuf *lines)
-{
-	const char	*p = lines->buf, *end = p + lines->len, *nl;
-	size_t		 n;
-
-	for (; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		n = (size_t)(nl - p);
-		log_error("%s: Elasticsearch rejected a document for good "
-		    "(set dead_letter_path to keep them in a file): %.*s%s",
-		    dl->who, (int)(n > DEAD_LOG_MAX ? DEAD_LOG_MAX : n), p,
-		    n > DEAD_LOG_MAX ? "..." : "");
-	}
-}
-
-int
-es_dead_write(struct es_deadletter *dl, const struct strbuf *lines,
-    size_t count, struct err *e)
-{
-	if (count == 0)
-		return 0;
-	if (dl->path == NULL) {
-		dead_log(dl, lines);
-		return 0;
-	}
-	if ((dl->fd == -1 && dead_open(dl, e) != 0) ||
-	    write_all(dl->fd, lines->buf, lines->len, e) != 0 ||
-	    (fdatasync(dl->fd) != 0 && err_set(e, "fdatasync: %s",
-	    strerror(errno))))
-		return err_wrap(e, "%s: dead-letter file %s (the documents "
-		    "stay in the buffer and are sent again)", dl->who,
-		    dl->path);
-	log_warn("%s: %zu document%s rejected by Elasticsearch, written to "
-	    "%s", dl->who, count, count == 1 ? "" : "s", dl->path);
-	return 0;
-}
-
-void
-es_dead_close(struct es_deadletter *dl)
-{
-	if (dl->fd != -1)
-		close(dl->fd);
-	dl->fd = -1;
-	free(dl->path);
-	dl->path = NULL;
 }

@@ -4,12 +4,10 @@
  *   {"index":{"_index":"spire-logs-2024.05.01","_id":"<32 hex>"}}\n
  *   {...the record..., "@timestamp":"..."}\n
  *
- * The one idea is the _id: 16 hex digits of a hash of where the record
- * came from (its file's first-line fingerprint and the file's origin
- * name, the same for a live file and its rotated or gzipped copies)
- * and 16 of its byte offset there. A replay, a retry, a repeated
- * backfill or a backfill of a file that was tailed live writes the same
- * ids, so Elasticsearch overwrites instead of duplicating; identical
+ * The one idea is the _id: the record's source identity (source_id.h:
+ * a hash of its file's identity, and its byte offset there). A replay, a
+ * retry, a repeated backfill or a backfill of a file that was tailed
+ * live writes the same ids, so Elasticsearch overwrites instead of duplicating; identical
  * lines at different offsets stay distinct.
  *
  * The record is written straight into the entry: no field is copied or
@@ -21,8 +19,8 @@
 #include <time.h>
 
 #include "es.h"
-#include "hash.h"
 #include "mem.h"
+#include "source_id.h"
 #include "timefmt.h"
 
 static const char *const op_names[] = { "index", "create", "update",
@@ -137,39 +135,6 @@ es_encoder_free(struct es_encoder *enc)
 	sb_free(&enc->scratch);
 }
 
-/* --- ids ----------------------------------------------------------------- */
-
-static void
-hex16(char *out, uint64_t v)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	int			 i;
-
-	for (i = 15; i >= 0; i--, v >>= 4)
-		out[i] = digits[v & 15];
-}
-
-bool
-es_doc_id(const struct batch *b, const struct record *r,
-    char out[ES_ID_LEN + 1])
-{
-	unsigned char	 le[8];
-	uint64_t	 h;
-	int		 i;
-
-	if (r->source_id == 0)
-		return false;
-	for (i = 0; i < 8; i++)		/* the same bytes on any machine */
-		le[i] = (unsigned char)(r->source_id >> (8 * i));
-	h = fnv1a_update(FNV1A_BASIS, le, sizeof le);
-	if (b->origin != NULL)
-		h = fnv1a_update(h, b->origin, b->originlen);
-	hex16(out, h);
-	hex16(out + 16, r->offset);
-	out[ES_ID_LEN] = '\0';
-	return true;
-}
-
 /* --- times and index names ----------------------------------------------- */
 
 static bool
@@ -269,13 +234,13 @@ put_action(struct es_encoder *enc, const struct batch *b,
     const struct record *r, int64_t t, struct strbuf *out)
 {
 	const struct es_cfg	*cfg = enc->cfg;
-	char			 id[ES_ID_LEN + 1];
+	char			 id[SOURCE_ID_LEN + 1];
 
 	sb_addf(out, "{\"%s\":{\"_index\":", op_names[cfg->write_operation]);
 	put_index(enc, b, r, t, out);
 	if (enc->id.depth > 0)
 		put_meta_field(out, "_id", path_get(b, r, &enc->id));
-	else if (cfg->deterministic_id && es_doc_id(b, r, id))
+	else if (cfg->deterministic_id && source_id(b, r, id))
 		sb_addf(out, ",\"_id\":\"%s\"", id);
 	put_meta_field(out, "routing", path_get(b, r, &enc->routing));
 	if (cfg->pipeline != NULL) {

@@ -344,7 +344,7 @@ handle_items(struct es_attempt *a, const struct http_resp *resp,
 		sb_free(&ex);
 		return -1;
 	}
-	rc = es_dead_write(&a->es->dead, &a->dead, a->ndead, e);
+	rc = dead_letter_write(&a->es->dead, &a->dead, a->ndead, e);
 	settle_range(a, a->cur.lo, a->cur.lo + a->nitems, rc == 0);
 	if (rc != 0)
 		return -1;
@@ -376,7 +376,7 @@ handle_too_large(struct es_attempt *a, struct err *e)
 	a->status[lo] = 413;
 	a->res[lo] = ENTRY_DEAD;
 	dead_add(a, lo, &d);
-	rc = es_dead_write(&a->es->dead, &a->dead, a->ndead, e);
+	rc = dead_letter_write(&a->es->dead, &a->dead, a->ndead, e);
 	settle_range(a, lo, hi, rc == 0);
 	return rc;
 }

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "es.h"
+#include "source_id.h"
 #include "fsutil.h"
 #include "httpd.h"
 #include "loop.h"
@@ -222,23 +223,23 @@ END_TEST
 
 START_TEST(test_ids_stable_and_distinct)
 {
-	char		 a[ES_ID_LEN + 1], c[ES_ID_LEN + 1], d[ES_ID_LEN + 1];
+	char		 a[SOURCE_ID_LEN + 1], c[SOURCE_ID_LEN + 1], d[SOURCE_ID_LEN + 1];
 	struct record	*r1 = rec(0, SID, 100, "msg", "same", NULL);
 	struct record	*r2 = rec(0, SID, 200, "msg", "same", NULL);
 
-	ck_assert(es_doc_id(&b, r1, a));
-	ck_assert(es_doc_id(&b, r1, c));
+	ck_assert(source_id(&b, r1, a));
+	ck_assert(source_id(&b, r1, c));
 	ck_assert_str_eq(a, c);			/* a replay */
-	ck_assert(es_doc_id(&b, r2, d));
+	ck_assert(source_id(&b, r2, d));
 	ck_assert_str_ne(a, d);			/* same line, elsewhere */
 	ck_assert_int_eq(strncmp(a, d, 16), 0);	/* same file */
 	ck_assert_str_eq(d + 16, "00000000000000c8");
 	b.origin = "/var/log/containers/other.log";
 	b.originlen = strlen(b.origin);
-	ck_assert(es_doc_id(&b, r1, c));
+	ck_assert(source_id(&b, r1, c));
 	ck_assert_int_ne(strncmp(a, c, 16), 0);	/* another file */
 	r1->source_id = 0;
-	ck_assert(!es_doc_id(&b, r1, c));
+	ck_assert(!source_id(&b, r1, c));
 }
 END_TEST
 
@@ -587,20 +588,20 @@ START_TEST(test_dead_default_path)
 	struct buffer_cfg	 bc = { .type = BUFFER_MEMORY };
 	char			*p;
 
-	ck_assert_ptr_null(es_dead_default_path(NULL));
-	ck_assert_ptr_null(es_dead_default_path(&bc));
+	ck_assert_ptr_null(dead_letter_default_path(NULL));
+	ck_assert_ptr_null(dead_letter_default_path(&bc));
 	bc.type = BUFFER_FILE;
 	bc.path = "/var/log/fluentd-buffers/spire.buffer";
-	p = es_dead_default_path(&bc);
+	p = dead_letter_default_path(&bc);
 	ck_assert_str_eq(p, "/var/log/fluentd-buffers/spire.buffer/"
 	    "dead-letter.ndjson");
 	free(p);
 	bc.path = "/var/log/fluent/spire.*.log";
-	p = es_dead_default_path(&bc);
+	p = dead_letter_default_path(&bc);
 	ck_assert_str_eq(p, "/var/log/fluent/dead-letter.ndjson");
 	free(p);
 	bc.path = "spire.*.log";
-	p = es_dead_default_path(&bc);
+	p = dead_letter_default_path(&bc);
 	ck_assert_str_eq(p, "dead-letter.ndjson");
 	free(p);
 }
@@ -989,7 +990,7 @@ START_TEST(test_items_to_results)
 	ck_assert_str_eq(json_str(dead, "error", "type"),
 	    "document_parsing_exception");
 	ck_assert_str_eq(json_str(dead, "index", NULL), "fluentd");
-	ck_assert_int_eq(strlen(json_str(dead, "_id", NULL)), ES_ID_LEN);
+	ck_assert_int_eq(strlen(json_str(dead, "_id", NULL)), SOURCE_ID_LEN);
 	ck_assert_str_eq(json_str(dead, "document", "want"), "400");
 	ck_assert_ptr_nonnull(strstr(dead, "\"caused_by\":{\"reason\":"
 	    "\"cause 400\"}"));
