@@ -14,13 +14,41 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "dead_letter.h"
 #include "encode.h"
+#include "jsonenc.h"
 #include "fsutil.h"
 #include "log.h"
 #include "mem.h"
 
 #define DEAD_LOG_MAX	4096	/* bytes of a line in the error log */
+
+/* Is doc one JSON object (and nothing more)? */
+static bool
+json_object_valid(const char *doc, size_t len)
+{
+	yajl_handle	 h;
+	bool		 ok;
+
+	if (len == 0 || doc[0] != '{')
+		return false;
+	h = yajl_alloc(NULL, NULL, NULL);
+	ok = yajl_parse(h, (const unsigned char *)doc, len) == yajl_status_ok &&
+	    yajl_complete_parse(h) == yajl_status_ok;
+	yajl_free(h);
+	return ok;
+}
+
+void
+dead_letter_put_doc(struct strbuf *out, const char *doc, size_t len)
+{
+	if (json_object_valid(doc, len))
+		sb_add(out, doc, len);
+	else	/* not ours to trust: kept, as text */
+		json_put_string(out, doc, len);
+}
 
 char *
 dead_letter_default_path(const struct buffer_cfg *bc)

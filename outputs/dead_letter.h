@@ -18,6 +18,8 @@ struct dead_letter {
 	const char	*peer;		/* "Elasticsearch", "Kafka" */
 };
 
+/* Appends doc as it was if it is one JSON object, else as a string. */
+void	dead_letter_put_doc(struct strbuf *out, const char *doc, size_t len);
 /* Writes lines (count of them) durably, or logs each; 0 or -1. */
 int	dead_letter_write(struct dead_letter *dl, const struct strbuf *lines,
 	    size_t count, struct err *e);

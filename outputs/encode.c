@@ -6,18 +6,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ecs.h"
 #include "encode.h"
 #include "jsonenc.h"
 #include "params.h"
 
-static const char *const format_types[] = { "json", "single_value", NULL };
+static const char *const format_types[] = { "json", "single_value", "ecs",
+	NULL };
 static const char *const json_parsers[] = { "oj", "yajl", "json", NULL };
 
 #define F(field)	offsetof(struct format_cfg, field)
 static const struct param_def format_params[] = {
 	{ .name = "@type", .type = PARAM_ENUM, .def = "json",
 	  .choices = format_types, .offset = F(type),
-	  .help = "json (a JSON object per line) or single_value" },
+	  .help = "json (a JSON object per line), single_value, or ecs (Elastic "
+	  "Common Schema 8 documents, see ECS in the README)" },
 	{ .name = "message_key", .type = PARAM_STRING, .def = "message",
 	  .offset = F(message_key), .help = "single_value: the field written" },
 	{ .name = "add_newline", .type = PARAM_BOOL, .def = "true",
@@ -75,16 +78,25 @@ format_single(const struct format_cfg *fc, struct strbuf *sb,
 }
 
 void
+format_record(const struct format_cfg *fc, struct strbuf *sb,
+    const struct batch *b, const struct record *r)
+{
+	if (fc->type == FORMAT_SINGLE_VALUE)
+		format_single(fc, sb, b, r);
+	else if (fc->type == FORMAT_ECS)
+		ecs_put_record(sb, b, r);
+	else
+		json_put_record(sb, b, r);
+}
+
+void
 format_batch(const struct format_cfg *fc, struct strbuf *sb,
     const struct batch *b)
 {
 	size_t	 i;
 
 	for (i = 0; i < b->nrecs; i++) {
-		if (fc->type == FORMAT_SINGLE_VALUE)
-			format_single(fc, sb, b, &b->recs[i]);
-		else
-			json_put_record(sb, b, &b->recs[i]);
+		format_record(fc, sb, b, &b->recs[i]);
 		if (fc->add_newline)
 			sb_addc(sb, '\n');
 	}

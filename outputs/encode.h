@@ -2,8 +2,8 @@
  * encode.h — the <format> section of a <match>: records to bytes, and
  * getting those bytes out.
  *
- * json (one object per line, the default) or single_value (one field's
- * value per line). Every output formats through here, so whatever the
+ * json (one object per line, the default), single_value (one field's
+ * value per line) or ecs (Elastic Common Schema documents, ecs.c). Every output formats through here, so whatever the
  * input, what leaves the shipper is valid UTF-8.
  */
 #ifndef OUTPUTS_ENCODE_H
@@ -19,6 +19,7 @@
 enum format_type {
 	FORMAT_JSON,
 	FORMAT_SINGLE_VALUE,
+	FORMAT_ECS,
 };
 
 struct format_cfg {
@@ -32,6 +33,9 @@ struct format_cfg {
 int	format_init(struct format_cfg *fc, struct conf_elem *match,
 	    struct err *e);
 void	format_free(struct format_cfg *fc);
+/* Appends one record, without the newline. */
+void	format_record(const struct format_cfg *fc, struct strbuf *sb,
+	    const struct batch *b, const struct record *r);
 /* Appends the committed records of b, one per line. */
 void	format_batch(const struct format_cfg *fc, struct strbuf *sb,
 	    const struct batch *b);

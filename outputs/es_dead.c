@@ -11,29 +11,12 @@
  */
 #include <string.h>
 
-#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "encode.h"
 #include "es.h"
 #include "mem.h"
 #include "timefmt.h"
-
-/* Is doc one JSON object (and nothing more)? */
-static bool
-json_object_valid(const char *doc, size_t len)
-{
-	yajl_handle	 h;
-	bool		 ok;
-
-	if (len == 0 || doc[0] != '{')
-		return false;
-	h = yajl_alloc(NULL, NULL, NULL);
-	ok = yajl_parse(h, (const unsigned char *)doc, len) == yajl_status_ok &&
-	    yajl_complete_parse(h) == yajl_status_ok;
-	yajl_free(h);
-	return ok;
-}
 
 static void
 put_str(struct strbuf *out, const char *key, const char *val)
@@ -64,10 +47,7 @@ es_dead_line(struct strbuf *out, int64_t now_ns, const struct es_dead *d)
 		sb_addc(out, '}');
 	}
 	sb_adds(out, "},\"document\":");
-	if (json_object_valid(d->doc, d->doclen))
-		sb_add(out, d->doc, d->doclen);
-	else	/* not ours to trust: kept, as text */
-		json_put_string(out, d->doc, d->doclen);
+	dead_letter_put_doc(out, d->doc, d->doclen);
 	sb_adds(out, "}\n");
 }
 

@@ -1,0 +1,323 @@
+/*
+ * ecs.c — a record as an ECS 8 document (see ecs.h).
+ *
+ * The one idea: the security_event word the spire filter wrote decides
+ * event.kind/category/type/outcome through one table, so a SIEM rule
+ * keyed on ECS categories sees SPIRE's failures as what they are; the
+ * rest is a fixed renaming of the record's fields. Fields the mapping
+ * does not know stay under `spire.*`, so nothing the record said is lost.
+ */
+#include <string.h>
+
+#include "ecs.h"
+#include "jsonenc.h"
+#include "timefmt.h"
+
+struct ecs_event {
+	const char	*word;		/* security_event */
+	const char	*category;	/* ECS event.category */
+	const char	*type;		/* ECS event.type */
+};
+
+static const struct ecs_event ecs_events[] = {
+	{ "attestation_failure", "authentication", "start" },
+	{ "workload_attestation_failure", "authentication", "denied" },
+	{ "unauthorized", "iam", "denied" },
+	{ "certificate_violation", "authentication", "denied" },
+	{ "federation_failure", "network", "error" },
+	{ "ca_rotation_problem", "configuration", "error" },
+	{ "svid_rotation_failure", "configuration", "error" },
+	{ "datastore_error", "database", "error" },
+	{ "rate_limited", "network", "denied" },
+	{ "process_tracking_failure", "process", "error" },
+	{ "audit", "iam", "info" },
+	{ NULL, NULL, NULL }
+};
+
+/* The record's fields the mapping consumes (left out of spire.*). */
+static const char *const mapped[] = { "@timestamp", "time", "msg", "level",
+	"level_raw", "security_event", "component", "error", "spiffe_id",
+	"kubernetes", "docker", "stream", "log", NULL };
+
+struct ecs_out {
+	struct strbuf	*sb;
+	const struct batch *b;
+	const struct record *r;
+	int		 first;		/* of the current object */
+};
+
+static void
+key(struct ecs_out *o, const char *k)
+{
+	if (!o->first)
+		sb_addc(o->sb, ',');
+	o->first = 0;
+	json_put_string(o->sb, k, strlen(k));
+	sb_addc(o->sb, ':');
+}
+
+static void
+open_obj(struct ecs_out *o, const char *k)
+{
+	key(o, k);
+	sb_addc(o->sb, '{');
+	o->first = 1;
+}
+
+static void
+close_obj(struct ecs_out *o)
+{
+	sb_addc(o->sb, '}');
+	o->first = 0;
+}
+
+static void
+put_cstr(struct ecs_out *o, const char *k, const char *v)
+{
+	key(o, k);
+	json_put_string(o->sb, v, strlen(v));
+}
+
+static const struct field *
+get(const struct ecs_out *o, const char *k)
+{
+	const struct field	*f = record_get(o->b, o->r, k, strlen(k));
+
+	return f != NULL && f->type != VAL_OBJECT && f->vlen > 0 ? f : NULL;
+}
+
+static const struct field *
+get2(const struct ecs_out *o, const char *a, const char *b)
+{
+	const char		*keys[] = { a, b };
+	size_t			 lens[] = { strlen(a), strlen(b) };
+	const struct field	*f = record_get_path(o->b, o->r, keys, lens, 2);
+
+	return f != NULL && f->type != VAL_OBJECT && f->vlen > 0 ? f : NULL;
+}
+
+/* k: f's value as a string, when there is one. */
+static void
+put_field(struct ecs_out *o, const char *k, const struct field *f)
+{
+	if (f == NULL)
+		return;
+	key(o, k);
+	json_put_string(o->sb, f->val, f->vlen);
+}
+
+static bool
+field_eq(const struct field *f, const char *s)
+{
+	return f != NULL && f->vlen == strlen(s) &&
+	    memcmp(f->val, s, f->vlen) == 0;
+}
+
+static const struct ecs_event *
+event_of(const struct field *word)
+{
+	const struct ecs_event	*ev;
+
+	for (ev = ecs_events; word != NULL && ev->word != NULL; ev++)
+		if (field_eq(word, ev->word))
+			return ev;
+	return NULL;
+}
+
+static const char *
+outcome(const struct ecs_out *o, const struct ecs_event *ev)
+{
+	const struct field	*status = get(o, "status");
+
+	if (ev == NULL)
+		return NULL;
+	if (strcmp(ev->word, "audit") != 0)
+		return "failure";
+	if (status == NULL)
+		return "unknown";
+	return field_eq(status, "success") ? "success" : "failure";
+}
+
+static void
+put_event(struct ecs_out *o)
+{
+	const struct field	*word = get(o, "security_event");
+	const struct ecs_event	*ev = event_of(word);
+	const char		*oc = outcome(o, ev);
+
+	open_obj(o, "event");
+	put_cstr(o, "kind", ev != NULL && strcmp(ev->word, "audit") != 0 ?
+	    "alert" : "event");
+	put_cstr(o, "module", "spire");
+	if (ev != NULL) {
+		put_field(o, "action", word);
+		key(o, "category");
+		sb_addf(o->sb, "[\"%s\"]", ev->category);
+		key(o, "type");
+		sb_addf(o->sb, "[\"%s\"]", ev->type);
+	}
+	if (oc != NULL)
+		put_cstr(o, "outcome", oc);
+	close_obj(o);
+}
+
+static void
+put_time(struct ecs_out *o)
+{
+	const struct field	*ts = get(o, "@timestamp");
+	char			 now[RFC3339_NANO_LEN + 1];
+
+	if (ts != NULL) {
+		put_field(o, "@timestamp", ts);
+		return;
+	}
+	time_format_rfc3339(o->r->time, now);
+	put_cstr(o, "@timestamp", now);
+}
+
+static void
+put_log(struct ecs_out *o)
+{
+	const struct field	*lvl = get(o, "level");
+
+	open_obj(o, "log");
+	if (lvl != NULL) {
+		key(o, "level");
+		sb_addc(o->sb, '"');
+		for (uint32_t i = 0; i < lvl->vlen; i++)	/* ECS: lower */
+			sb_addc(o->sb, (char)(lvl->val[i] | 0x20));
+		sb_addc(o->sb, '"');
+	}
+	if (o->b->source != NULL) {
+		open_obj(o, "file");
+		key(o, "path");
+		json_put_string(o->sb, o->b->source, o->b->sourcelen);
+		close_obj(o);
+	}
+	close_obj(o);
+}
+
+static void
+put_orchestrator(struct ecs_out *o)
+{
+	const struct field	*ns = get2(o, "kubernetes", "namespace_name");
+	const struct field	*pod = get2(o, "kubernetes", "pod_name");
+	const struct field	*node = get2(o, "kubernetes", "host");
+
+	if (node == NULL)
+		node = get2(o, "kubernetes", "node_name");
+	if (node != NULL) {
+		open_obj(o, "host");
+		put_field(o, "name", node);
+		close_obj(o);
+	}
+	if (ns == NULL && pod == NULL)
+		return;
+	open_obj(o, "orchestrator");
+	put_cstr(o, "type", "kubernetes");
+	put_field(o, "namespace", ns);
+	if (pod != NULL) {
+		open_obj(o, "resource");
+		put_cstr(o, "type", "pod");
+		put_field(o, "name", pod);
+		close_obj(o);
+	}
+	close_obj(o);
+	open_obj(o, "kubernetes");
+	put_field(o, "namespace", ns);
+	if (pod != NULL) {
+		open_obj(o, "pod");
+		put_field(o, "name", pod);
+		put_field(o, "uid", get2(o, "kubernetes", "pod_id"));
+		close_obj(o);
+	}
+	if (node != NULL) {
+		open_obj(o, "node");
+		put_field(o, "name", node);
+		close_obj(o);
+	}
+	close_obj(o);
+}
+
+static void
+put_container(struct ecs_out *o)
+{
+	const struct field	*name = get2(o, "kubernetes", "container_name");
+	const struct field	*id = get2(o, "docker", "container_id");
+	const struct field	*img = get2(o, "kubernetes", "container_image");
+
+	if (name == NULL && id == NULL && img == NULL)
+		return;
+	open_obj(o, "container");
+	put_field(o, "name", name);
+	put_field(o, "id", id);
+	if (img != NULL) {
+		open_obj(o, "image");
+		put_field(o, "name", img);
+		close_obj(o);
+	}
+	close_obj(o);
+}
+
+static void
+put_identity(struct ecs_out *o)
+{
+	const struct field	*comp = get(o, "component");
+	const struct field	*err = get(o, "error");
+	const struct field	*id = get(o, "spiffe_id");
+
+	open_obj(o, "service");
+	put_cstr(o, "type", "spire");
+	put_field(o, "name", comp);
+	close_obj(o);
+	if (err != NULL) {
+		open_obj(o, "error");
+		put_field(o, "message", err);
+		close_obj(o);
+	}
+	if (id != NULL) {
+		open_obj(o, "spiffe");
+		put_field(o, "id", id);
+		close_obj(o);
+	}
+}
+
+/* Whatever else the record has, under spire.* as it was. */
+static void
+put_rest(struct ecs_out *o)
+{
+	struct json_skip	 skip[sizeof mapped / sizeof mapped[0]];
+	size_t			 n;
+	int			 first = 1;
+
+	for (n = 0; mapped[n] != NULL; n++) {
+		skip[n].key = mapped[n];
+		skip[n].len = strlen(mapped[n]);
+	}
+	key(o, "spire");
+	sb_addc(o->sb, '{');
+	json_put_members(o->sb, o->b, o->r, skip, n, &first);
+	sb_addc(o->sb, '}');
+}
+
+void
+ecs_put_record(struct strbuf *out, const struct batch *b,
+    const struct record *r)
+{
+	struct ecs_out		 o = { out, b, r, 1 };
+	const struct field	*msg = get(&o, "msg");
+
+	sb_addc(out, '{');
+	put_time(&o);
+	open_obj(&o, "ecs");
+	put_cstr(&o, "version", "8.11.0");
+	close_obj(&o);
+	put_field(&o, "message", msg != NULL ? msg : get(&o, "log"));
+	put_log(&o);
+	put_event(&o);
+	put_identity(&o);
+	put_orchestrator(&o);
+	put_container(&o);
+	put_rest(&o);
+	sb_addc(out, '}');
+}
