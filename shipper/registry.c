@@ -20,6 +20,7 @@ extern const struct output_ops output_stdout;
 extern const struct output_ops output_file;
 extern const struct output_ops output_null;
 extern const struct output_ops output_elasticsearch;
+extern const struct output_ops output_kafka2;
 
 const struct source_ops *const source_registry[] = {
 	&source_tail,
@@ -44,6 +45,7 @@ const struct output_ops *const output_registry[] = {
 	&output_file,
 	&output_null,
 	&output_elasticsearch,
+	&output_kafka2,
 	NULL
 };
 
