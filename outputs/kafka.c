@@ -62,10 +62,11 @@ static const struct param_def kafka_params[] = {
 	{ .name = "required_acks", .type = PARAM_INT, .def = "-1",
 	  .offset = K(required_acks),
 	  .help = "acks: -1 all in-sync replicas (needed by idempotence)" },
-	{ .name = "max_send_retries", .type = PARAM_INT, .def = "2",
+	{ .name = "max_send_retries", .type = PARAM_INT, .def = "2147483647",
 	  .offset = K(max_send_retries),
-	  .help = "librdkafka's retries of a produce request; then the "
-	  "buffer retries with backoff" },
+	  .help = "librdkafka's retries of a produce request (bounded by "
+	  "message.timeout.ms); they keep order per partition, the buffer's "
+	  "retries after them may not" },
 	{ .name = "ack_timeout", .type = PARAM_TIME,
 	  .offset = K(ack_timeout),
 	  .help = "a produce request not answered by then fails "
