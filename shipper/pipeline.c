@@ -21,6 +21,7 @@
 #include "pipeline_metrics.h"
 #include "plugin_metrics.h"
 #include "registry.h"
+#include "source_parse.h"
 #include "tagmatch.h"
 
 #define GATE_HOPS_MAX	4
@@ -476,39 +477,57 @@ toplevel_add(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	    "directives: source, filter, match, system, label", el->name);
 }
 
-/* Is el a plugin whose @type the registry lacks? */
-static bool
-unsupported(const struct conf_elem *el)
+/*
+ * The @type of el that the shipper lacks, or NULL: the plugin's own, or
+ * (a tail source) its <parse>'s, which *sub says.
+ */
+static const char *
+unsupported(const struct conf_elem *el, const char **sub)
 {
 	const char	*type = conf_get(el, "@type");
+	size_t		 i;
 
+	*sub = "";
 	if (type == NULL && (type = conf_get(el, "type")) == NULL)
-		return false;	/* the build says it needs one */
-	if (strcmp(el->name, "source") == 0)
-		return registry_source(type) == NULL;
+		return NULL;	/* the build says it needs one */
 	if (strcmp(el->name, "filter") == 0)
-		return registry_filter(type) == NULL;
+		return registry_filter(type) == NULL ? type : NULL;
 	if (strcmp(el->name, "match") == 0)
-		return registry_output(type) == NULL;
-	return false;
+		return registry_output(type) == NULL ? type : NULL;
+	if (strcmp(el->name, "source") != 0)
+		return NULL;
+	if (registry_source(type) == NULL)
+		return type;
+	for (i = 0; strcmp(type, "tail") == 0 && i < el->nelems; i++) {
+		const char	*pt = conf_get(&el->elems[i], "@type");
+
+		if (strcmp(el->elems[i].name, "parse") == 0 && pt != NULL &&
+		    !source_parse_known(pt)) {
+			*sub = " <parse>";
+			return pt;
+		}
+	}
+	return NULL;
 }
 
 static void
 unsupported_note(struct conf_elem *el, const char *in, bool skip,
     struct strbuf *list, size_t *n)
 {
-	const char	*type = conf_get(el, "@type") ? conf_get(el, "@type") :
-	    conf_get(el, "type");
+	const char	*sub, *type = unsupported(el, &sub);
 
+	if (type == NULL)
+		return;
 	(*n)++;
 	if (skip) {
-		log_warn("%s:%d: <%s%s%s>%s @type %s is not supported by the "
+		log_warn("%s:%d: <%s%s%s>%s%s @type %s is not supported by the "
 		    "shipper: skipped", el->file, el->line, el->name,
-		    *el->arg ? " " : "", el->arg, in, type);
+		    *el->arg ? " " : "", el->arg, in, sub, type);
 		el->used = true;
 	} else
-		sb_addf(list, "\n  %s:%d: <%s%s%s>%s @type %s", el->file,
-		    el->line, el->name, *el->arg ? " " : "", el->arg, in, type);
+		sb_addf(list, "\n  %s:%d: <%s%s%s>%s%s @type %s", el->file,
+		    el->line, el->name, *el->arg ? " " : "", el->arg, in, sub,
+		    type);
 }
 
 /*
@@ -537,15 +556,12 @@ unsupported_check(struct pipeline *pl, struct err *e)
 	for (i = 0; i < root->nelems; i++) {
 		struct conf_elem	*el = &root->elems[i];
 
-		if (unsupported(el))
-			unsupported_note(el, "", skip, &list, &n);
+		unsupported_note(el, "", skip, &list, &n);
 		if (strcmp(el->name, "label") != 0)
 			continue;
 		snprintf(in, sizeof in, " in <label %s>", el->arg);
 		for (j = 0; j < el->nelems; j++)
-			if (unsupported(&el->elems[j]))
-				unsupported_note(&el->elems[j], in, skip, &list,
-				    &n);
+			unsupported_note(&el->elems[j], in, skip, &list, &n);
 	}
 	if (n == 0 || skip) {
 		sb_free(&list);
