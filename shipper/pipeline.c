@@ -563,7 +563,8 @@ unsupported_check(struct pipeline *pl, struct err *e)
 		for (j = 0; j < el->nelems; j++)
 			unsupported_note(&el->elems[j], in, skip, &list, &n);
 	}
-	if (n == 0 || skip) {
+	/* One alone is often a typo: the build's message lists the types. */
+	if (n <= 1 || skip) {
 		sb_free(&list);
 		return 0;
 	}
