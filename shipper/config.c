@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "mem.h"
+#include "rbexpr.h"
 #include "strbuf.h"
 
 /* Fluentd has no limits; a cycle there is a stack overflow. */
@@ -43,10 +44,6 @@
 
 /* How much of a line an error message quotes. */
 #define CONF_QUOTE_MAX		24
-
-#define CODE_FORMS \
-	"supported: ENV['NAME'], ENV[\"NAME\"], 'text', \"text\", " \
-	"and a || b to use b when a is nil"
 
 /* The files being read, innermost first: include cycles are found here. */
 struct frame {
@@ -67,6 +64,7 @@ struct reader {
 	int		 depth;		/* of @include */
 	int		 nest;		/* of elements, across files */
 	struct frame	*frames;
+	const char	*marker;	/* use_default/use_nil seen in a value */
 };
 
 static int	parse_body(struct reader *, struct conf_elem *, bool);
@@ -302,290 +300,34 @@ finish_line(struct reader *r, const char *after)
 	    rest_len(r->p), r->p);
 }
 
-/* --- embedded code: a tiny Ruby evaluator ------------------------------ */
+/* --- embedded code: Ruby, as far as rbexpr.h goes ---------------------- */
+
+static const char *
+code_getenv(void *arg, const char *name)
+{
+	(void)arg;
+	return getenv(name);
+}
 
 /*
- * Values are Ruby's, reduced to what the supported forms produce.
- * Adding a form (numbers, true/false, use_default) means a kind here
- * and a case in code_term.
+ * Evaluates code and appends its value (Ruby's to_s: nil is "") to b.
+ * use_default and use_nil are remembered: the parameter is then left
+ * out, if the value is nothing else.
  */
-enum rv_kind {
-	RV_NIL,
-	RV_STR,
-};
-
-struct rv {
-	enum rv_kind	 kind;
-	char		*str;
-};
-
-struct code {
-	const char	*p;
-	const char	*end;
-	char		 why[512];
-};
-
-static void
-rv_free(struct rv *v)
-{
-	free(v->str);
-	v->kind = RV_NIL;
-	v->str = NULL;
-}
-
-/* Ruby's truth: only nil (and false) are false; "" is true. */
-static bool
-rv_truthy(const struct rv *v)
-{
-	return v->kind != RV_NIL;
-}
-
-static void
-code_skip_space(struct code *cd)
-{
-	while (cd->p < cd->end && (*cd->p == ' ' || *cd->p == '\t'))
-		cd->p++;
-}
-
-/* How long the token at p is, to name it in a message. */
-static size_t
-code_token_len(const char *p, const char *end)
-{
-	const char	*q = p;
-
-	if (q < end && (*q == '-' || *q == '+') && q + 1 < end &&
-	    is_digit(q[1]))
-		q++;
-	if (q < end && is_digit(*q)) {
-		while (q < end && (is_digit(*q) || *q == '.' || *q == '_'))
-			q++;
-		return (size_t)(q - p);
-	}
-	if (q < end && (is_name_char(*q) && !is_digit(*q))) {
-		for (;;) {
-			while (q < end && is_name_char(*q))
-				q++;
-			if (q + 1 < end && *q == '.' && is_name_char(q[1]))
-				q++;
-			else
-				break;
-		}
-		if (q < end && (*q == '?' || *q == '!'))
-			q++;
-		return (size_t)(q - p);
-	}
-	if (q >= end)
-		return 0;
-	q++;
-	while (q < end && ((unsigned char)*q & 0xc0) == 0x80)
-		q++;
-	return (size_t)(q - p);
-}
-
-static int
-code_unsupported(struct code *cd)
-{
-	size_t	 n = code_token_len(cd->p, cd->end);
-
-	snprintf(cd->why, sizeof cd->why, "'%.*s' is not supported", (int)n,
-	    cd->p);
-	return -1;
-}
-
-static int
-code_fail(struct code *cd, const char *why)
-{
-	snprintf(cd->why, sizeof cd->why, "%s", why);
-	return -1;
-}
-
-static bool
-code_word(struct code *cd, const char *w)
-{
-	size_t	 n = strlen(w);
-
-	return (size_t)(cd->end - cd->p) >= n && memcmp(cd->p, w, n) == 0 &&
-	    (cd->p + n == cd->end || !is_name_char(cd->p[n]));
-}
-
-/* The escapes a Ruby double-quoted literal may use here. */
-static int
-code_dq_escape(struct code *cd, struct strbuf *b)
-{
-	static const char	 from[] = "ntrfbaves";
-	static const char	 to[] = "\n\t\r\f\b\a\v\033 ";
-	const char		*q;
-	char			 ch = *cd->p;
-
-	if ((q = strchr(from, ch)) != NULL && ch != '\0') {
-		sb_addc(b, to[q - from]);
-		cd->p++;
-		return 0;
-	}
-	if (is_name_char(ch)) {
-		snprintf(cd->why, sizeof cd->why,
-		    "the escape '\\%c' is not supported in a Ruby string", ch);
-		return -1;
-	}
-	sb_addc(b, ch);
-	cd->p++;
-	return 0;
-}
-
-/* A Ruby string literal: 'text' (only \' and \\) or "text". */
-static int
-code_string(struct code *cd, char **out)
-{
-	struct strbuf	 b = STRBUF_INIT;
-	char		 q = *cd->p++;
-
-	for (;;) {
-		if (cd->p >= cd->end) {
-			sb_free(&b);
-			return code_fail(cd, "unterminated string literal");
-		}
-		if (*cd->p == q) {
-			cd->p++;
-			*out = sb_take(&b);
-			return 0;
-		}
-		if (*cd->p == '\\' && cd->p + 1 < cd->end) {
-			cd->p++;
-			if (q == '"') {
-				if (code_dq_escape(cd, &b) == -1) {
-					sb_free(&b);
-					return -1;
-				}
-				continue;
-			}
-			if (*cd->p != '\'' && *cd->p != '\\')
-				sb_addc(&b, '\\');
-		} else if (q == '"' && *cd->p == '#' && cd->p + 1 < cd->end &&
-		    cd->p[1] == '{') {
-			sb_free(&b);
-			return code_fail(cd,
-			    "interpolation inside a string is not supported");
-		}
-		sb_addc(&b, *cd->p++);
-	}
-}
-
-/* ENV['NAME']: the variable, or nil when it is not set. */
-static int
-code_env(struct code *cd, bool eval, struct rv *out)
-{
-	const char	*v;
-	char		*name;
-
-	cd->p += 3;
-	if (cd->p >= cd->end || *cd->p != '[') {
-		cd->p -= 3;
-		return code_unsupported(cd);
-	}
-	cd->p++;
-	code_skip_space(cd);
-	if (cd->p >= cd->end || (*cd->p != '\'' && *cd->p != '"'))
-		return code_fail(cd, "ENV[...] takes a quoted name");
-	if (code_string(cd, &name) == -1)
-		return -1;
-	code_skip_space(cd);
-	if (cd->p >= cd->end || *cd->p != ']') {
-		free(name);
-		return code_fail(cd, "expected ']' after the name in ENV[...]");
-	}
-	cd->p++;
-	if (eval && (v = getenv(name)) != NULL) {
-		out->kind = RV_STR;
-		out->str = xstrdup(v);
-	}
-	free(name);
-	return 0;
-}
-
-/* One term. With eval false it is only checked (the || was decided). */
-static int
-code_term(struct code *cd, bool eval, struct rv *out)
-{
-	char	*s;
-
-	out->kind = RV_NIL;
-	out->str = NULL;
-	code_skip_space(cd);
-	if (cd->p >= cd->end)
-		return code_fail(cd, "expected a value after '||'");
-	if (*cd->p == '\'' || *cd->p == '"') {
-		if (code_string(cd, &s) == -1)
-			return -1;
-		if (!eval) {
-			free(s);
-			return 0;
-		}
-		out->kind = RV_STR;
-		out->str = s;
-		return 0;
-	}
-	if (code_word(cd, "ENV"))
-		return code_env(cd, eval, out);
-	return code_unsupported(cd);
-}
-
-/* term || term || ...: the first that is not nil. */
-static int
-code_expr(struct code *cd, bool eval, struct rv *out)
-{
-	struct rv	 rhs;
-	bool		 need;
-
-	if (code_term(cd, eval, out) == -1)
-		return -1;
-	for (;;) {
-		code_skip_space(cd);
-		if (cd->end - cd->p < 2 || cd->p[0] != '|' || cd->p[1] != '|')
-			return 0;
-		cd->p += 2;
-		need = eval && !rv_truthy(out);
-		if (code_term(cd, need, &rhs) == -1) {
-			rv_free(out);
-			return -1;
-		}
-		if (need) {
-			rv_free(out);
-			*out = rhs;
-		} else
-			rv_free(&rhs);
-	}
-}
-
-/* Evaluates code and appends its value (Ruby's to_s: nil is "") to b. */
 static int
 code_eval(struct reader *r, const char *code, size_t len, int line,
     struct strbuf *b)
 {
-	struct code	 cd;
-	struct rv	 v;
+	enum rb_kind	 kind = RB_NIL;
+	char		 why[1024];
 
-	cd.p = code;
-	cd.end = code + len;
-	cd.why[0] = '\0';
-	code_skip_space(&cd);
-	if (cd.p == cd.end)
-		return 0;	/* "#{}" is nil */
-	if (code_expr(&cd, true, &v) == -1)
-		goto fail;
-	code_skip_space(&cd);
-	if (cd.p != cd.end) {
-		rv_free(&v);
-		snprintf(cd.why, sizeof cd.why, "expected '||' or '}' at: %.*s",
-		    (int)(cd.end - cd.p), cd.p);
-		goto fail;
-	}
-	if (v.kind == RV_STR)
-		sb_add(b, v.str, strlen(v.str));
-	rv_free(&v);
+	if (rb_eval(code, len, code_getenv, NULL, &kind, b, why,
+	    sizeof why) == -1)
+		return err_at(r->e, r->file, line, "embedded code #{%.*s}: %s",
+		    (int)len, code, why);
+	if (kind == RB_USE_DEFAULT || kind == RB_USE_NIL)
+		r->marker = kind == RB_USE_DEFAULT ? "use_default" : "use_nil";
 	return 0;
-fail:
-	return err_at(r->e, r->file, line, "embedded code #{%.*s}: %s (%s)",
-	    (int)len, code, cd.why, CODE_FORMS);
 }
 
 /* Past a Ruby string literal inside code, or NULL if the line ends. */
@@ -1264,11 +1006,23 @@ parse_param(struct reader *r, struct conf_elem *el, bool in_tag)
 	if (check_reserved(r, el, in_tag, key, len, line) == -1)
 		return -1;
 	skip_blanks(r);
+	r->marker = NULL;
 	if (at_line_end(r)) {
 		value = xstrdup("");
 		finish_line(r, "the key");	/* cannot fail here */
 	} else if (parse_value(r, &value, &kind) == -1)
 		return -1;
+	if (r->marker != NULL) {
+		/* Fluentd: the parameter is as if it were not written. */
+		if (*value == '\0') {
+			free(value);
+			return 0;
+		}
+		free(value);
+		return err_at(r->e, r->file, line, "%.*s: %s must be the whole "
+		    "value, as in \"#{ENV['X'] || %s}\"", (int)len, key,
+		    r->marker, r->marker);
+	}
 	param_add(el, xstrndup(key, len), value, kind, r->file, line);
 	return 0;
 }

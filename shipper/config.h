@@ -58,9 +58,10 @@ struct conf {
 /*
  * Reads a configuration file, following @include (relative to the file
  * that includes it, globs sorted, none matching is fine). Embedded code
- * in double-quoted strings supports "#{ENV['NAME']}" and
- * "#{ENV['NAME'] || 'default'}"; anything else is an error naming
- * file:line and the expression.
+ * in double-quoted strings is evaluated as rbexpr.h says ("#{ENV['X'] ||
+ * 'default'}", ENV.fetch, File.join...); anything else is an error naming
+ * file:line and the expression. A value that is use_default or use_nil
+ * leaves its parameter out.
  *
  * c is overwritten, not freed: it needs no initialisation. On error it
  * is left empty, so conf_free(c) is harmless either way.

@@ -30,6 +30,7 @@ extern const char default_conf[];
 struct options {
 	const char	*conf;
 	bool		 dry_run;
+	bool		 skip_unsupported;
 	bool		 backfill;
 	unsigned	 shard;
 	unsigned	 nshards;
@@ -55,6 +56,8 @@ usage(FILE *out)
 "                        built-in one: /var/log/containers/spire-*.log,\n"
 "                        WARN/ERROR and audit events, NDJSON on stdout\n"
 "      --dry-run         print the pipeline as understood, warn, exit\n"
+"      --skip-unsupported  skip <source>/<filter>/<match> of plugin types\n"
+"                        the shipper lacks (one warning each), run the rest\n"
 "      --backfill PATH.. read files, directories or globs (plain or .gz)\n"
 "                        from start to end, then exit\n"
 "      --shard I/N       backfill only the files of shard I (0..N-1)\n"
@@ -97,11 +100,12 @@ parse_shard(const char *s, struct options *o)
 }
 
 enum { OPT_DRY_RUN = 256, OPT_BACKFILL, OPT_SHARD, OPT_SUMMARY, OPT_LOG,
-	OPT_NO_PROGRESS, OPT_REFERENCE };
+	OPT_NO_PROGRESS, OPT_REFERENCE, OPT_SKIP_UNSUPPORTED };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "skip-unsupported", no_argument, NULL, OPT_SKIP_UNSUPPORTED },
 	{ "backfill", no_argument, NULL, OPT_BACKFILL },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "summary-json", required_argument, NULL, OPT_SUMMARY },
@@ -129,6 +133,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DRY_RUN:
 			o->dry_run = true;
+			break;
+		case OPT_SKIP_UNSUPPORTED:
+			o->skip_unsupported = true;
 			break;
 		case OPT_BACKFILL:
 			o->backfill = true;
@@ -312,8 +319,9 @@ main(int argc, char **argv)
 		return rc;
 	if (o.log_level >= 0)
 		log_set_level((enum log_level)o.log_level);
-	pl = load(&o, o.dry_run ? PIPELINE_DRY_RUN : o.backfill ?
-	    PIPELINE_SKIP_SOURCES : 0);
+	pl = load(&o, (o.dry_run ? PIPELINE_DRY_RUN : o.backfill ?
+	    PIPELINE_SKIP_SOURCES : 0) |
+	    (o.skip_unsupported ? PIPELINE_SKIP_UNSUPPORTED : 0));
 	if (pl == NULL)
 		return 1;
 	if (o.log_level >= 0)

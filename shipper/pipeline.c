@@ -21,6 +21,7 @@
 #include "pipeline_metrics.h"
 #include "plugin_metrics.h"
 #include "registry.h"
+#include "source_parse.h"
 #include "tagmatch.h"
 
 #define GATE_HOPS_MAX	4
@@ -68,6 +69,11 @@ static const struct param_def system_params[] = {
 	  liveness_max_unacked_age),
 	  .help = "/live fails when a record has waited this long for an "
 	  "output's acknowledgement (0: never)" },
+	{ .name = "skip_unsupported", .type = PARAM_BOOL, .def = "false",
+	  .offset = offsetof(struct system_cfg, skip_unsupported),
+	  .help = "skip the <source>, <filter> and <match> whose @type the "
+	  "shipper does not implement, with a warning each (as "
+	  "--skip-unsupported); else they are all listed as one error" },
 	PARAMS_END
 };
 
@@ -109,12 +115,9 @@ check_at_params(struct conf_elem *el, const char *what, struct err *e)
 			p->used = true;
 			continue;
 		}
-		if (strcmp(p->key, "@label") == 0)
-			return err_at(e, p->file, p->line, "%s: @label routing "
-			    "is not supported by this version of the shipper",
-			    what);
 		return err_at(e, p->file, p->line, "unknown parameter '%s' in "
-		    "%s; valid: @type, @id, @log_level", p->key, what);
+		    "%s; valid: @type, @id, @log_level%s", p->key, what,
+		    strncmp(what, "<source>", 8) == 0 ? ", @label" : "");
 	}
 	return 0;
 }
@@ -280,6 +283,39 @@ output_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	return o;
 }
 
+/* The <label> element named name, or NULL. */
+static struct conf_elem *
+label_find(struct pipeline *pl, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->conf->root.nelems; i++) {
+		struct conf_elem	*el = &pl->conf->root.elems[i];
+
+		if (strcmp(el->name, "label") == 0 && strcmp(el->arg, name) == 0)
+			return el;
+	}
+	return NULL;
+}
+
+/* @label @NAME: the source's events go to that <label> only. */
+static int
+source_label(struct pipeline *pl, struct source *s, struct conf_elem *el,
+    struct err *e)
+{
+	struct conf_param	*p = conf_param_get(el, "@label");
+	struct conf_elem	*l;
+
+	if (p == NULL)
+		return 0;
+	p->used = true;
+	if ((l = label_find(pl, p->value)) == NULL)
+		return err_at(e, p->file, p->line, "@label %s: there is no "
+		    "<label %s> in the configuration", p->value, p->value);
+	s->label = l->arg;
+	return 0;
+}
+
 static struct source *
 source_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 {
@@ -296,6 +332,10 @@ source_build(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	s = xcalloc(1, sizeof *s);
 	PLUGIN_INIT(s, ops, el, pl);
 	s->pl = pl;
+	if (source_label(pl, s, el, e) != 0) {
+		free(s);
+		return NULL;
+	}
 	if ((s->cfg = plugin_cfg(ops->params, ops->sections, ops->cfg_size,
 	    el, what, e)) == NULL || (ops->init != NULL &&
 	    ops->init(s, el, e) != 0)) {
@@ -347,7 +387,7 @@ system_load(struct pipeline *pl, struct conf_elem *el, struct err *e)
 
 static int
 directive_add(struct pipeline *pl, struct conf_elem *el, int kind,
-    struct err *e)
+    const char *label, struct err *e)
 {
 	struct directive	*d;
 
@@ -355,6 +395,7 @@ directive_add(struct pipeline *pl, struct conf_elem *el, int kind,
 	d = &pl->dirs[pl->ndirs];
 	memset(d, 0, sizeof *d);
 	d->kind = kind;
+	d->label = label;
 	d->pattern = el->arg;
 	if ((d->tm = tagmatch_new(el->arg, e)) == NULL)
 		return err_wrap(e, "%s:%d: <%s %s>", el->file, el->line,
@@ -380,23 +421,159 @@ source_add(struct pipeline *pl, struct conf_elem *el, struct err *e)
 	return 0;
 }
 
+/* <label @NAME>: its <filter>s and <match>es, for the events sent there. */
+static int
+label_add(struct pipeline *pl, struct conf_elem *el, struct err *e)
+{
+	size_t	 i;
+
+	if (el->arg[0] != '@')
+		return err_at(e, el->file, el->line, "<label %s>: a label name "
+		    "starts with '@', as in <label @%s>", el->arg, el->arg);
+	if (label_find(pl, el->arg) != el)
+		return err_at(e, el->file, el->line, "<label %s> is defined "
+		    "twice; merge them", el->arg);
+	if (el->nparams > 0)
+		return err_at(e, el->params[0].file, el->params[0].line,
+		    "parameter '%s' in <label %s>; put it inside a <filter> or "
+		    "<match>", el->params[0].key, el->arg);
+	for (i = 0; i < el->nelems; i++) {
+		struct conf_elem	*d = &el->elems[i];
+		int			 rc;
+
+		if (d->used)
+			continue;	/* skipped as unsupported */
+		if (strcmp(d->name, "filter") == 0)
+			rc = directive_add(pl, d, DIRECTIVE_FILTER, el->arg, e);
+		else if (strcmp(d->name, "match") == 0)
+			rc = directive_add(pl, d, DIRECTIVE_MATCH, el->arg, e);
+		else
+			rc = err_at(e, d->file, d->line, "<%s> in <label %s>: "
+			    "a label holds only <filter> and <match>", d->name,
+			    el->arg);
+		if (rc != 0)
+			return -1;
+	}
+	el->used = true;
+	return 0;
+}
+
 static int
 toplevel_add(struct pipeline *pl, struct conf_elem *el, struct err *e)
 {
+	if (el->used)
+		return 0;	/* skipped as unsupported */
 	if (strcmp(el->name, "source") == 0)
 		return source_add(pl, el, e);
 	if (strcmp(el->name, "filter") == 0)
-		return directive_add(pl, el, DIRECTIVE_FILTER, e);
+		return directive_add(pl, el, DIRECTIVE_FILTER, NULL, e);
 	if (strcmp(el->name, "match") == 0)
-		return directive_add(pl, el, DIRECTIVE_MATCH, e);
+		return directive_add(pl, el, DIRECTIVE_MATCH, NULL, e);
 	if (strcmp(el->name, "system") == 0)
 		return system_load(pl, el, e);
 	if (strcmp(el->name, "label") == 0)
-		return err_at(e, el->file, el->line, "<label %s>: label "
-		    "routing is not supported by this version of the "
-		    "shipper", el->arg);
+		return label_add(pl, el, e);
 	return err_at(e, el->file, el->line, "unknown directive <%s>; valid "
-	    "directives: source, filter, match, system", el->name);
+	    "directives: source, filter, match, system, label", el->name);
+}
+
+/*
+ * The @type of el that the shipper lacks, or NULL: the plugin's own, or
+ * (a tail source) its <parse>'s, which *sub says.
+ */
+static const char *
+unsupported(const struct conf_elem *el, const char **sub)
+{
+	const char	*type = conf_get(el, "@type");
+	size_t		 i;
+
+	*sub = "";
+	if (type == NULL && (type = conf_get(el, "type")) == NULL)
+		return NULL;	/* the build says it needs one */
+	if (strcmp(el->name, "filter") == 0)
+		return registry_filter(type) == NULL ? type : NULL;
+	if (strcmp(el->name, "match") == 0)
+		return registry_output(type) == NULL ? type : NULL;
+	if (strcmp(el->name, "source") != 0)
+		return NULL;
+	if (registry_source(type) == NULL)
+		return type;
+	for (i = 0; strcmp(type, "tail") == 0 && i < el->nelems; i++) {
+		const char	*pt = conf_get(&el->elems[i], "@type");
+
+		if (strcmp(el->elems[i].name, "parse") == 0 && pt != NULL &&
+		    !source_parse_known(pt)) {
+			*sub = " <parse>";
+			return pt;
+		}
+	}
+	return NULL;
+}
+
+static void
+unsupported_note(struct conf_elem *el, const char *in, bool skip,
+    struct strbuf *list, size_t *n)
+{
+	const char	*sub, *type = unsupported(el, &sub);
+
+	if (type == NULL)
+		return;
+	(*n)++;
+	if (skip) {
+		log_warn("%s:%d: <%s%s%s>%s%s @type %s is not supported by the "
+		    "shipper: skipped", el->file, el->line, el->name,
+		    *el->arg ? " " : "", el->arg, in, sub, type);
+		el->used = true;
+	} else
+		sb_addf(list, "\n  %s:%d: <%s%s%s>%s%s @type %s", el->file,
+		    el->line, el->name, *el->arg ? " " : "", el->arg, in, sub,
+		    type);
+}
+
+/*
+ * Every directive of a plugin type the shipper lacks, at once: skipped
+ * with a warning each (--skip-unsupported, <system> skip_unsupported
+ * true), or all listed in one error.
+ */
+static int
+unsupported_check(struct pipeline *pl, struct err *e)
+{
+	struct conf_elem	*root = &pl->conf->root;
+	struct strbuf		 list = STRBUF_INIT;
+	bool			 skip = pl->flags & PIPELINE_SKIP_UNSUPPORTED;
+	size_t			 i, j, n = 0;
+	char			 in[160];
+
+	for (i = 0; i < root->nelems; i++) {
+		const char	*v;
+
+		if (strcmp(root->elems[i].name, "system") == 0 &&
+		    (v = conf_get(&root->elems[i], "skip_unsupported")) &&
+		    conf_parse_bool(v, &pl->sys.skip_unsupported) == 0 &&
+		    pl->sys.skip_unsupported)
+			skip = true;
+	}
+	for (i = 0; i < root->nelems; i++) {
+		struct conf_elem	*el = &root->elems[i];
+
+		unsupported_note(el, "", skip, &list, &n);
+		if (strcmp(el->name, "label") != 0)
+			continue;
+		snprintf(in, sizeof in, " in <label %s>", el->arg);
+		for (j = 0; j < el->nelems; j++)
+			unsupported_note(&el->elems[j], in, skip, &list, &n);
+	}
+	/* One alone is often a typo: the build's message lists the types. */
+	if (n <= 1 || skip) {
+		sb_free(&list);
+		return 0;
+	}
+	err_set(e, "%zu directive%s of plugin types the shipper does not "
+	    "implement:%s\nremove them, or run with --skip-unsupported (or "
+	    "<system> skip_unsupported true) to skip them", n, n > 1 ? "s" :
+	    "", sb_cstr(&list));
+	sb_free(&list);
+	return -1;
 }
 
 struct pipeline *
@@ -413,6 +590,10 @@ pipeline_new(struct conf *c, unsigned flags, struct err *e)
 		err_at(e, p->file, p->line, "parameter '%s' outside of any "
 		    "directive; put it inside <source>, <filter>, <match> or "
 		    "<system>", p->key);
+		pipeline_free(pl);
+		return NULL;
+	}
+	if (unsupported_check(pl, e) != 0) {
 		pipeline_free(pl);
 		return NULL;
 	}
@@ -753,18 +934,20 @@ gate_compile(struct route *rt, size_t i)
 }
 
 static struct route *
-route_compile(struct pipeline *pl, const char *tag, size_t len)
+route_compile(struct pipeline *pl, const char *label, const char *tag,
+    size_t len)
 {
 	struct route	*rt = xcalloc(1, sizeof *rt);
 	size_t		 i;
 
 	rt->tag = xstrndup(tag, len);
 	rt->taglen = len;
+	rt->label = label;
 	rt->stats = &pl->stats;
 	for (i = 0; i < pl->ndirs && rt->out == NULL; i++) {
 		struct directive *d = &pl->dirs[i];
 
-		if (!tagmatch(d->tm, tag, len))
+		if (d->label != label || !tagmatch(d->tm, tag, len))
 			continue;
 		if (d->kind == DIRECTIVE_MATCH) {
 			rt->out = d->output;
@@ -782,9 +965,16 @@ route_compile(struct pipeline *pl, const char *tag, size_t len)
 		    rt->chain[i]->ops->gate_sink(rt->chain[i]))
 			gate_compile(rt, i);
 	if (rt->out == NULL)
-		log_warn("no <match> for tag '%s': its records are dropped "
-		    "(counted as unmatched_tag)", rt->tag);
+		log_warn("no <match> for tag '%s'%s%s: its records are dropped "
+		    "(counted as unmatched_tag)", rt->tag, label ? " in <label " :
+		    "", label ? label : "");
 	return rt;
+}
+
+static size_t
+route_hash(const char *label, const char *tag, size_t len)
+{
+	return fnv1a(tag, len) ^ (label ? fnv1a(label, strlen(label)) : 0);
 }
 
 static void
@@ -798,7 +988,8 @@ routes_grow(struct pipeline *pl)
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == NULL)
 			continue;
-		j = fnv1a(old[i]->tag, old[i]->taglen) & (pl->cap_routes - 1);
+		j = route_hash(old[i]->label, old[i]->tag, old[i]->taglen) &
+		    (pl->cap_routes - 1);
 		while (pl->routes[j] != NULL)
 			j = (j + 1) & (pl->cap_routes - 1);
 		pl->routes[j] = old[i];
@@ -809,18 +1000,26 @@ routes_grow(struct pipeline *pl)
 struct route *
 pipeline_route(struct pipeline *pl, const char *tag, size_t len)
 {
+	return pipeline_route_label(pl, NULL, tag, len);
+}
+
+struct route *
+pipeline_route_label(struct pipeline *pl, const char *label, const char *tag,
+    size_t len)
+{
 	size_t		 j;
 	struct route	*rt;
 
 	if (pl->nroutes * 2 >= pl->cap_routes)
 		routes_grow(pl);
-	j = fnv1a(tag, len) & (pl->cap_routes - 1);
+	j = route_hash(label, tag, len) & (pl->cap_routes - 1);
 	while ((rt = pl->routes[j]) != NULL) {
-		if (rt->taglen == len && memcmp(rt->tag, tag, len) == 0)
+		if (rt->label == label && rt->taglen == len &&
+		    memcmp(rt->tag, tag, len) == 0)
 			return rt;
 		j = (j + 1) & (pl->cap_routes - 1);
 	}
-	rt = route_compile(pl, tag, len);
+	rt = route_compile(pl, label, tag, len);
 	pl->routes[j] = rt;
 	pl->nroutes++;
 	return rt;

@@ -24,6 +24,7 @@ struct route;
 
 #define PIPELINE_DRY_RUN	0x01	/* validate only, open nothing */
 #define PIPELINE_SKIP_SOURCES	0x02	/* backfill: sources are not started */
+#define PIPELINE_SKIP_UNSUPPORTED 0x04	/* skip plugin types not implemented */
 
 struct system_cfg {
 	char		*log_level;
@@ -32,6 +33,7 @@ struct system_cfg {
 	bool		 suppress_repeated_stacktrace;
 	char		*process_name;
 	double		 liveness_max_unacked_age;
+	bool		 skip_unsupported;
 	/* <log> */
 	int		 log_format;
 	char		*log_time_format;
@@ -39,6 +41,7 @@ struct system_cfg {
 
 struct directive {
 	enum { DIRECTIVE_FILTER, DIRECTIVE_MATCH } kind;
+	const char	*label;		/* its <label>'s name, NULL: top level */
 	char		*pattern;
 	struct tagmatch	*tm;
 	struct filter	*filter;
@@ -60,6 +63,7 @@ struct pipeline {
 };
 
 struct route {
+	const char	*label;		/* as in struct directive */
 	char		*tag;
 	size_t		 taglen;
 	struct filter	**chain;
@@ -103,6 +107,9 @@ int	pipeline_flush(struct pipeline *pl, struct err *e);
 /* The route of a tag; compiled the first time the tag is seen. */
 struct route *pipeline_route(struct pipeline *pl, const char *tag,
 	    size_t len);
+/* The same inside <label @NAME> (label: that element's arg, or NULL). */
+struct route *pipeline_route_label(struct pipeline *pl, const char *label,
+	    const char *tag, size_t len);
 
 /*
  * Runs the route's filters on the open record of b: commits it when

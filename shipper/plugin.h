@@ -203,6 +203,7 @@ struct source {
 	int			 line;
 	const char		*id;
 	struct pipeline		*pl;
+	const char		*label;		/* @label's <label>, or NULL */
 	struct stats		*stats;
 	uint64_t		 lines;		/* logical lines it read */
 	uint64_t		 bytes;		/* bytes it read, uncompressed */

@@ -19,11 +19,15 @@
 #include "stats.h"
 
 struct json_parser;
+struct regex;
 
 struct source_parse_cfg {
 	int		 type;
 	struct time_cfg	 time;
 	char		*message_key;
+	char		*expression;
+	char		*message_format;
+	bool		 with_priority;
 	long long	 max_nesting;
 };
 
@@ -31,6 +35,7 @@ struct source_parse {
 	struct source_parse_cfg cfg;
 	enum envelope_type envelope;
 	struct json_parser *jp;
+	struct regex	*re;		/* regexp, syslog, kubernetes */
 	bool		 runtime_time;	/* time_key is the envelope's time */
 	const char	*file;
 	int		 line;
@@ -45,6 +50,8 @@ struct source_parse {
 int	source_parse_init(struct source_parse *sp, struct conf_elem *source,
 	    const char *legacy_format, struct err *e);
 void	source_parse_free(struct source_parse *sp);
+/* Is type a <parse> @type the tail source knows? */
+bool	source_parse_known(const char *type);
 const char *source_parse_type(const struct source_parse *sp);
 
 /*

@@ -53,7 +53,8 @@ file_new(struct tail *t, const char *path, int fd, uint64_t ino)
 	f->wd = -1;
 	framer_init(&f->fr, t->parse.envelope, t->cfg->max_line_size);
 	f->tag = tail_expand_tag(t->cfg->tag, path);
-	f->rt = pipeline_route(t->src->pl, f->tag, strlen(f->tag));
+	f->rt = pipeline_route_label(t->src->pl, t->src->label, f->tag,
+	    strlen(f->tag));
 	for (pp = &t->files; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = f;

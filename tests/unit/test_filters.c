@@ -1626,10 +1626,22 @@ START_TEST(test_pipeline_errors)
 	    "component_key, timestamp_key, map_fields, security_events, "
 	    "security_event_key, audit_exclude_agent_sync");
 	build_fails("<filter **>\n  @type spire\n  @label @X\n</filter>\n",
-	    "test.conf:3: <filter **> @type spire: @label routing is not "
-	    "supported by this version of the shipper");
-	build_fails("<label @X>\n</label>\n", "test.conf:1: <label @X>: label "
-	    "routing is not supported by this version of the shipper");
+	    "test.conf:3: unknown parameter '@label' in <filter **> @type "
+	    "spire; valid: @type, @id, @log_level");
+	build_fails("<label X>\n</label>\n", "test.conf:1: <label X>: a label "
+	    "name starts with '@', as in <label @X>");
+	build_fails("<source>\n  @type tail\n  path /x\n  @label @NOPE\n"
+	    "</source>\n", "test.conf:4: @label @NOPE: there is no <label "
+	    "@NOPE> in the configuration");
+	build_fails("<label @X>\n  <source>\n  </source>\n</label>\n",
+	    "test.conf:2: <source> in <label @X>: a label holds only <filter> "
+	    "and <match>");
+	build_fails("<source>\n  @type systemd\n</source>\n<match **>\n"
+	    "  @type kafka9\n</match>\n", "2 directives of plugin types the "
+	    "shipper does not implement:\n  test.conf:1: <source> @type "
+	    "systemd\n  test.conf:4: <match **> @type kafka9\nremove them, or "
+	    "run with --skip-unsupported (or <system> skip_unsupported true) "
+	    "to skip them");
 	build_fails("<filter a.{b>\n  @type spire\n  keep_audit maybe\n"
 	    "</filter>\n", "test.conf:3: <filter a.{b> @type spire, parameter "
 	    "'keep_audit': 'maybe' is not true or false");
