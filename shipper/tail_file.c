@@ -509,6 +509,26 @@ file_start_drain(struct tail *t, const char *tagpath, const char *path,
 }
 
 /*
+ * A sibling that starts with the live file's first line is the copy of a
+ * copytruncate still in progress: the live file holds the same lines, and
+ * its copy is found again once it is truncated (file_truncated). Reading
+ * both would ship them twice.
+ */
+static bool
+copy_of_live(const char *path, uint64_t live_fp)
+{
+	uint64_t	 fp = 0;
+	int		 fd;
+
+	if (live_fp == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	if (!reader_is_gzip(fd))
+		fp = file_fingerprint(fd);
+	close(fd);
+	return fp == live_fp;
+}
+
+/*
  * After a restart: the pos entry names an inode that is no longer at its
  * path. Find that file among the rotated siblings, finish it from the
  * saved offset, then read every file rotated after it, oldest first.
@@ -516,7 +536,7 @@ file_start_drain(struct tail *t, const char *tagpath, const char *path,
  */
 static struct tail_file *
 recover_rotated(struct tail *t, struct pos_entry *pe, const char *path,
-    uint64_t live_ino)
+    uint64_t live_ino, uint64_t live_fp)
 {
 	struct tail_file	*head, *last, *f;
 	char			*sib, **newer;
@@ -551,6 +571,11 @@ recover_rotated(struct tail *t, struct pos_entry *pe, const char *path,
 	last = head;
 	newer = tail_newer_siblings(sib, live_ino);
 	for (i = 0; newer[i] != NULL; i++) {
+		if (copy_of_live(newer[i], live_fp)) {
+			log_debug("tail: %s is a copy of %s still being made; "
+			    "reading the live file instead", newer[i], path);
+			continue;
+		}
 		if ((f = file_start_drain(t, path, newer[i], 0)) == NULL)
 			continue;
 		log_info("tail: and reading %s, rotated after it", newer[i]);
@@ -649,7 +674,7 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 		pe = NULL;
 	if (pe != NULL && (owner = pe_owner(t, pe)) == NULL &&
 	    entry_replaced(pe, ino, size, fp))
-		pred = recover_rotated(t, pe, path, ino);
+		pred = recover_rotated(t, pe, path, ino, fp);
 	if (owner != NULL || pred != NULL)
 		off = 0;	/* a new file at a known path: from its start */
 	else if (pe != NULL && !entry_replaced(pe, ino, size, fp))
@@ -688,7 +713,7 @@ tail_recover(struct tail *t)
 
 		if (pe->watched || pe->offset == POS_UNWATCHED)
 			continue;
-		if (recover_rotated(t, pe, pe->path, 0) == NULL &&
+		if (recover_rotated(t, pe, pe->path, 0, 0) == NULL &&
 		    posfile_unwatch(&t->pf, pe, &e) != 0)
 			log_error("%s", e.msg);
 	}

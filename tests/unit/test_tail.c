@@ -195,6 +195,47 @@ START_TEST(test_restart_after_copytruncate_partial_line)
 }
 END_TEST
 
+/* The restart scan meets a copytruncate half done: .1 is already the
+ * copy of the live file, which is not truncated yet. */
+static void
+mid_rotation(void)
+{
+	char	 one[160], two[160];
+	char	*text;
+
+	snprintf(one, sizeof one, "%s.1", logpath);
+	snprintf(two, sizeof two, "%s.2", logpath);
+	ck_assert_int_eq(rename(one, two), 0);	/* .1 (a) -> .2 */
+	text = read_file(logpath);
+	write_file(one, "w", text);		/* live (b) -> .1 */
+	free(text);
+}
+
+static void
+truncate_refill(void)
+{
+	write_file(logpath, "w", "line-c1\n");
+}
+
+START_TEST(test_restart_during_copytruncate)
+{
+	char	*out = run_tail(nothing);
+
+	ck_assert_uint_eq(count(out, "\n"), 3);
+	free(out);
+	write_file(logpath, "a", "line-b4\n");	/* read by nobody yet */
+	copytruncate("line-d1\nline-d2\n");	/* a.log.1: b1..b4 */
+	mid_rotation();				/* a.log.2: b1..b4, a.log.1: d */
+	out = run_tail(truncate_refill);
+	ck_assert_uint_eq(count(out, "line-b4"), 1);
+	ck_assert_uint_eq(count(out, "line-d1"), 1);
+	ck_assert_uint_eq(count(out, "line-d2"), 1);
+	ck_assert_uint_eq(count(out, "line-c1"), 1);
+	ck_assert_uint_eq(count(out, "\n"), 7);
+	free(out);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -205,6 +246,7 @@ test_suite(void)
 	tcase_add_test(tc, test_copytruncate_before_first_read);
 	tcase_add_test(tc, test_copytruncate_to_empty_before_first_read);
 	tcase_add_test(tc, test_restart_after_copytruncate_partial_line);
+	tcase_add_test(tc, test_restart_during_copytruncate);
 	suite_add_tcase(s, tc);
 	return s;
 }
