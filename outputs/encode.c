@@ -32,6 +32,85 @@ static const struct param_def format_params[] = {
 };
 #undef F
 
+/*
+ * <inject> (Fluentd's names). Adding the tag, time or host to records is
+ * not implemented yet: a configuration that asks for it is refused, one
+ * that leaves them unset (the DaemonSet's `|| use_nil`) loads.
+ */
+struct inject_cfg {
+	char	*tag_key;
+	char	*time_key;
+	char	*hostname_key;
+	char	*worker_id_key;
+	char	*time_type;
+	char	*time_format;
+	bool	 localtime;
+	bool	 utc;
+	char	*timezone;
+	char	*hostname;
+};
+
+#define I(field)	offsetof(struct inject_cfg, field)
+static const struct param_def inject_params[] = {
+	{ .name = "tag_key", .type = PARAM_STRING, .offset = I(tag_key),
+	  .help = "not implemented: must be unset" },
+	{ .name = "time_key", .type = PARAM_STRING, .offset = I(time_key),
+	  .help = "not implemented: must be unset (records carry @timestamp)" },
+	{ .name = "hostname_key", .type = PARAM_STRING,
+	  .offset = I(hostname_key), .help = "not implemented: must be unset" },
+	{ .name = "worker_id_key", .type = PARAM_STRING,
+	  .offset = I(worker_id_key), .help = "not implemented: must be unset" },
+	{ .name = "time_type", .type = PARAM_STRING, .flags = PARAM_NOOP,
+	  .offset = I(time_type), .help = "with time_key only" },
+	{ .name = "time_format", .type = PARAM_STRING, .flags = PARAM_NOOP,
+	  .offset = I(time_format), .help = "with time_key only" },
+	{ .name = "localtime", .type = PARAM_BOOL, .def = "false",
+	  .flags = PARAM_NOOP, .offset = I(localtime),
+	  .help = "with time_key only" },
+	{ .name = "utc", .type = PARAM_BOOL, .def = "true", .flags = PARAM_NOOP,
+	  .offset = I(utc), .help = "with time_key only" },
+	{ .name = "timezone", .type = PARAM_STRING, .flags = PARAM_NOOP,
+	  .offset = I(timezone), .help = "with time_key only" },
+	{ .name = "hostname", .type = PARAM_STRING, .flags = PARAM_NOOP,
+	  .offset = I(hostname), .help = "with hostname_key only" },
+	PARAMS_END
+};
+#undef I
+
+static int
+inject_check(struct conf_elem *match, struct err *e)
+{
+	struct inject_cfg	 ic;
+	struct conf_elem	*el = NULL;
+	const char		*asked = NULL;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < match->nelems; i++)
+		if (strcmp(match->elems[i].name, "inject") == 0)
+			el = &match->elems[i];
+	if (el == NULL)
+		return 0;
+	memset(&ic, 0, sizeof ic);
+	rc = params_apply(inject_params, el, &ic, "<inject>", e);
+	if (rc == 0 && (rc = params_check_sections(el, NULL, "<inject>", e)) ==
+	    0) {
+		asked = ic.tag_key && *ic.tag_key ? "tag_key" :
+		    ic.time_key && *ic.time_key ? "time_key" :
+		    ic.hostname_key && *ic.hostname_key ? "hostname_key" :
+		    ic.worker_id_key && *ic.worker_id_key ? "worker_id_key" :
+		    NULL;
+		if (asked != NULL)
+			rc = err_at(e, el->file, el->line, "<inject> %s: adding "
+			    "fields to records is not implemented yet; remove "
+			    "it (records carry their tag's component and "
+			    "@timestamp)", asked);
+	}
+	params_free(inject_params, &ic);
+	el->used = true;
+	return rc;
+}
+
 int
 format_init(struct format_cfg *fc, struct conf_elem *match, struct err *e)
 {
@@ -39,6 +118,8 @@ format_init(struct format_cfg *fc, struct conf_elem *match, struct err *e)
 	size_t			 i;
 
 	memset(fc, 0, sizeof *fc);
+	if (inject_check(match, e) != 0)
+		return -1;
 	for (i = 0; i < match->nelems; i++)
 		if (strcmp(match->elems[i].name, "format") == 0)
 			el = &match->elems[i];

@@ -49,7 +49,8 @@ struct file_priv {
 };
 
 static const char *const compress_names[] = { "text", "gzip", NULL };
-static const char *const file_sections[] = { "format", "buffer", NULL };
+static const char *const file_sections[] = { "format", "inject", "buffer",
+	NULL };
 
 #define F(field)	offsetof(struct file_cfg, field)
 static const struct param_def file_params[] = {

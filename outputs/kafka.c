@@ -24,7 +24,8 @@
 static const char *const codec_names[] = { "none", "gzip", "snappy", "lz4",
 	"zstd", NULL };
 static const char *const scram_names[] = { "none", "sha256", "sha512", NULL };
-static const char *const kafka_sections[] = { "format", "buffer", NULL };
+static const char *const kafka_sections[] = { "format", "inject", "buffer",
+	NULL };
 
 #define K(field)	offsetof(struct kafka_cfg, field)
 #define NOOP(n, t, d, slot, h) { .name = n, .type = t, .def = d,	\
@@ -120,6 +121,13 @@ static const struct param_def kafka_params[] = {
 	    "set client.id in rdkafka_options"),
 	NOOP("max_send_limit_bytes", PARAM_SIZE, NULL, noop_int,
 	    "set message.max.bytes in rdkafka_options"),
+	NOOP("default_partition_key", PARAM_STRING, NULL, noop_string,
+	    "not implemented: partitions follow the message key, or "
+	    "partition_key_key"),
+	NOOP("exclude_partition_key", PARAM_BOOL, "false", noop_bool,
+	    "the partition key field stays in the value"),
+	NOOP("exclude_message_key", PARAM_BOOL, "false", noop_bool,
+	    "the message key field stays in the value"),
 	PARAMS_END
 };
 #undef NOOP

@@ -20,7 +20,8 @@ struct stdout_priv {
 	struct strbuf	 buf;
 };
 
-static const char *const stdout_sections[] = { "format", "buffer", NULL };
+static const char *const stdout_sections[] = { "format", "inject",
+	"buffer", NULL };
 
 static const struct param_def stdout_params[] = {
 	{ .name = "output_type", .type = PARAM_STRING, .def = "json",

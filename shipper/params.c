@@ -212,6 +212,19 @@ params_defaults(const struct param_def *defs, void *cfg, struct err *e)
 	return 0;
 }
 
+/*
+ * "#{ENV['X'] || nil}" with X unset is "": Fluentd's own configurations
+ * write that to mean "the default" for numbers, durations and the like,
+ * so an empty quoted value of a type that is not text keeps the default.
+ */
+static bool
+empty_typed(const struct param_def *d, const struct conf_param *p)
+{
+	return p->kind == CONF_DQUOTED && p->value[0] == '\0' &&
+	    d->type != PARAM_STRING && d->type != PARAM_ARRAY &&
+	    d->type != PARAM_HASH;
+}
+
 int
 params_apply(const struct param_def *defs, struct conf_elem *el, void *cfg,
     const char *what, struct err *e)
@@ -232,6 +245,8 @@ params_apply(const struct param_def *defs, struct conf_elem *el, void *cfg,
 			return unknown_param(defs, p, what, e);
 		}
 		p->used = true;
+		if (empty_typed(d, p))
+			continue;
 		if (param_set(d, cfg, p->value, e) != 0)
 			return bad_value(p, what, e);
 	}
