@@ -6,7 +6,8 @@
       D/*.log (created beforehand), as fast as it can, then waits until OUT
       holds K lines; prints "latency_s X lines L bytes B".
   follow.py idle --pid P --seconds S
-      prints the CPU seconds process P used over S seconds ("cpu_s X").
+      prints the CPU seconds process P used over S seconds ("cpu_s X");
+      with --seconds 0, the CPU seconds it used so far.
 """
 import argparse
 import os
@@ -55,7 +56,7 @@ def cpu_of(pid):
 
 
 def idle(a):
-    before = cpu_of(a.pid)
+    before = cpu_of(a.pid) if a.seconds else 0
     time.sleep(a.seconds)
     print('cpu_s %.3f' % (cpu_of(a.pid) - before))
 

@@ -92,7 +92,7 @@ def main():
                                    cmd('git', '-C', here, 'describe',
                                        '--always', '--dirty') or '?'))
     if a.rsyslogd:
-        w('- peer: %s' % cmd(a.rsyslogd, '-v').splitlines()[0])
+        w('- peer: %s' % cmd(a.rsyslogd, '-v').splitlines()[0].split(' compiled')[0])
     w('- yajl: %s; runs per row: %s; corpus: %s lines from tests/gen/'
       'spire_loggen.py --seed 1 --files 1 --inner json --bad-rate 0 (about '
       '5%% warning/error), page cache warmed before every run'

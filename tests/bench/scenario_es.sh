@@ -16,17 +16,14 @@ if [ -z "${ES_PID:-}" ]; then
 	ES_PORT=$(cat "$BENCH_DIR/es/port")
 fi
 $PYTHON3 "$top_srcdir/tests/esctl.py" "$ES_PORT" reset > /dev/null
-mkdir -p "$BENCH_DIR/es/logs"
-ln -sf "$DOCKER_LOG" "$BENCH_DIR/es/logs/"
-fresh
 sed -e 's/flush_interval 5s/flush_interval 1s/' \
     -e 's/chunk_limit_size 2M/chunk_limit_size 8M/' \
     -e 's/queue_limit_length 8/queue_limit_length 64/' \
     -e 's/keep_audit true/keep_audit false/' \
-    "$top_srcdir/templates/spire-shipper-elasticsearch.conf" > "$RUN/es.conf"
-SPIRE_LOG_DIR=$BENCH_DIR/es/logs SPIRE_SHIPPER_STATE=$RUN ES_HOST=127.0.0.1 \
+    "$top_srcdir/templates/spire-shipper-elasticsearch.conf" > "$BENCH_DIR/es/es.conf"
+SPIRE_SHIPPER_STATE=$RUN ES_HOST=127.0.0.1 \
     ES_PORT=$ES_PORT SPIRE_SHIPPER_TEMPLATES=$top_srcdir/templates \
     shipper_backfill 3 "$BENCH_DIR/docker" "$LINES" "$BYTES" "$WANT" \
-    "$RUN/es.conf"
+    "$BENCH_DIR/es/es.conf"
 got=$($PYTHON3 "$top_srcdir/tests/esctl.py" "$ES_PORT" count 'spire-logs-*')
 check_count "scenario 3 documents in the emulator" "$got" "$WANT"
