@@ -10,26 +10,34 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+/* What both levels track: the depth, and whether the next value is that
+ * of the top-level member named key. */
+struct level {
+	int depth, want;
+	const char *key;
+};
 struct outer {
-	int depth, want;	/* want: the next string is the top-level `log` */
+	struct level l;	/* first: the callbacks below see a struct level */
 	char *log; size_t len, cap;
 };
 struct inner {
-	int depth, want, warn;
+	struct level l;
+	int warn;
 };
 
-static int o_map_start(void *c) { ((struct outer *)c)->depth++; return 1; }
-static int o_map_end(void *c) { ((struct outer *)c)->depth--; return 1; }
-static int o_key(void *c, const unsigned char *k, size_t n)
+static int map_start(void *c) { ((struct level *)c)->depth++; return 1; }
+static int map_end(void *c) { ((struct level *)c)->depth--; return 1; }
+static int map_key(void *c, const unsigned char *k, size_t n)
 {
-	struct outer *o = c;
-	o->want = o->depth == 1 && n == 3 && !memcmp(k, "log", 3);
+	struct level *l = c;
+	l->want = l->depth == 1 && n == strlen(l->key) && !memcmp(k, l->key, n);
 	return 1;
 }
+
 static int o_string(void *c, const unsigned char *s, size_t n)
 {
 	struct outer *o = c;
-	if (o->want) {
+	if (o->l.want) {
 		if (n + 1 > o->cap) {
 			o->cap = 2 * (n + 1);
 			if (!(o->log = realloc(o->log, o->cap)))
@@ -37,35 +45,27 @@ static int o_string(void *c, const unsigned char *s, size_t n)
 		}
 		memcpy(o->log, s, n);
 		o->len = n;
-		o->want = 0;
+		o->l.want = 0;
 	}
 	return 1;
 }
 static const yajl_callbacks outer_cb = {
-	.yajl_string = o_string, .yajl_start_map = o_map_start,
-	.yajl_map_key = o_key, .yajl_end_map = o_map_end,
+	.yajl_string = o_string, .yajl_start_map = map_start,
+	.yajl_map_key = map_key, .yajl_end_map = map_end,
 };
 
-static int i_map_start(void *c) { ((struct inner *)c)->depth++; return 1; }
-static int i_map_end(void *c) { ((struct inner *)c)->depth--; return 1; }
-static int i_key(void *c, const unsigned char *k, size_t n)
-{
-	struct inner *i = c;
-	i->want = i->depth == 1 && n == 5 && !memcmp(k, "level", 5);
-	return 1;
-}
 static int i_string(void *c, const unsigned char *s, size_t n)
 {
 	struct inner *i = c;
-	if (i->want && ((n == 7 && !memcmp(s, "warning", 7)) ||
+	if (i->l.want && ((n == 7 && !memcmp(s, "warning", 7)) ||
 	    (n == 5 && !memcmp(s, "error", 5))))
 		i->warn = 1;
-	i->want = 0;
+	i->l.want = 0;
 	return 1;
 }
 static const yajl_callbacks inner_cb = {
-	.yajl_string = i_string, .yajl_start_map = i_map_start,
-	.yajl_map_key = i_key, .yajl_end_map = i_map_end,
+	.yajl_string = i_string, .yajl_start_map = map_start,
+	.yajl_map_key = map_key, .yajl_end_map = map_end,
 };
 
 /* parse — one complete JSON text; 0 when it is not valid JSON. */
@@ -80,7 +80,7 @@ static int parse(const yajl_callbacks *cb, void *ctx, const char *s, size_t n)
 
 int main(int argc, char **argv)
 {
-	struct outer o = { 0 };
+	struct outer o = { .l.key = "log" };
 	unsigned long lines = 0, levels = 0;
 	char *line = NULL;
 	size_t cap = 0;
@@ -93,9 +93,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		while ((n = getline(&line, &cap, f)) > 0) {
-			struct inner in = { 0 };
+			struct inner in = { .l.key = "level" };
 			lines++;
-			o.depth = o.want = 0;
+			o.l.depth = o.l.want = 0;
 			o.len = 0;
 			if (parse(&outer_cb, &o, line, (size_t)n) && o.len &&
 			    parse(&inner_cb, &in, o.log, o.len) && in.warn)
