@@ -34,6 +34,7 @@ serves until SIGTERM or SIGINT, then exits 0. Python 3 standard library only.
 import argparse
 import base64
 import calendar
+import functools
 import hashlib
 import http.server
 import ipaddress
@@ -540,12 +541,6 @@ def date_text(v):
     return str(v)
 
 
-def iso_from_nanos(n):
-    secs, ns = divmod(n, 10**9)
-    t = time.gmtime(secs)
-    return "%s.%09dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", t), ns)
-
-
 # --- mappings ---------------------------------------------------------------------
 # A mapping compiles to a tree of ObjectMapper and FieldMapper; each field
 # has a check(value) that returns None or an Invalid, so that a document
@@ -557,8 +552,6 @@ FLOAT_MAX = {"double": 1.7976931348623157e308, "float": 3.4028234663852886e38,
              "half_float": 65504.0, "scaled_float": 1.7976931348623157e308}
 STRING_TYPES = {"keyword", "text", "match_only_text", "wildcard", "constant_keyword", "version",
                 "search_as_you_type", "annotated_text", "counted_keyword"}
-KEYWORD_LIKE = {"keyword", "wildcard", "constant_keyword", "version", "flattened", "ip",
-                "counted_keyword", "binary"}
 TEXT_LIKE = {"text", "match_only_text", "search_as_you_type", "annotated_text"}
 OTHER_TYPES = {"geo_point", "geo_shape", "point", "shape", "integer_range", "float_range",
                "long_range", "double_range", "date_range", "ip_range", "completion",
@@ -684,19 +677,26 @@ def _number_text(v, coerce):
         return f
 
 
+NULL = object()
+
+
+def number_value(v, coerce):
+    """A numeric field's JSON value: NULL for "" (ES reads it as null), a
+    number for a numeric string (when coercing), an Invalid, or v itself."""
+    if v.__class__ is str:
+        return NULL if v == "" else _number_text(v, coerce)
+    return v
+
+
 def int_check(tname, coerce):
     lo, hi = INT_RANGES[tname]
     article = "an" if tname[0] in "aeiou" else "a"
 
     def check(v):
+        v = number_value(v, coerce)
+        if v is NULL or v.__class__ is Invalid:
+            return None if v is NULL else v
         c = v.__class__
-        if c is str:
-            if v == "":
-                return None
-            v = _number_text(v, coerce)
-            if v.__class__ is Invalid:
-                return v
-            c = v.__class__
         if c is int:
             if lo <= v <= hi:
                 return None
@@ -716,16 +716,12 @@ def float_check(tname, coerce):
     top = FLOAT_MAX[tname]
 
     def check(v):
+        v = number_value(v, coerce)
+        if v is NULL or v.__class__ is Invalid:
+            return None if v is NULL else v
         c = v.__class__
-        if c is str:
-            if v == "":
-                return None
-            v = _number_text(v, coerce)
-            if v.__class__ is Invalid:
-                return v
-            c = v.__class__
         if c is int or c is float:
-            if abs(float(v)) > top or v != v:
+            if v != v or abs(v) > top:
                 return Invalid(cause("illegal_argument_exception",
                                      "[%s] supports only finite values, but got [%s]"
                                      % (tname, "Infinity" if v == v else "NaN")))
@@ -890,7 +886,7 @@ def compile_mapper(name, full, spec, mapping, parent, multi=False):
 def dynamic_value(v, where):
     if v is None:
         return None
-    if v not in DYNAMIC_VALUES:
+    if not isinstance(v, (str, bool)) or v not in DYNAMIC_VALUES:
         raise mapping_error("Could not convert [%s.dynamic] to boolean" % where)
     return DYNAMIC_VALUES[v]
 
@@ -1900,10 +1896,7 @@ class Cluster:
                 drop = set(self.resolve_one(part[1:], True))
                 chosen = [n for n in chosen if n not in drop]
                 continue
-            try:
-                chosen.extend(n for n in self.resolve_one(part, ignore_unavailable) if n not in chosen)
-            except EsError:
-                raise
+            chosen.extend(n for n in self.resolve_one(part, ignore_unavailable) if n not in chosen)
         if not chosen and not allow_no_indices:
             raise index_not_found(expr)
         return [self.indices[n] for n in sorted(chosen)]
@@ -2713,8 +2706,8 @@ def q_bool(body, idx, now):
         return [compile_query(q, idx, now) for q in (v if isinstance(v, list) else [v])]
     must = clauses("must") + clauses("filter")
     should, must_not = clauses("should"), clauses("must_not")
-    msm = body.get("minimum_should_match", 0 if must else 1 if should else 0)
-    msm = int(str(msm).rstrip("%")) if not str(msm).endswith("%") else 1
+    msm = body.get("minimum_should_match")
+    msm = (0 if must else 1) if msm is None else 1 if str(msm).endswith("%") else int(msm)
     all_ok = lambda p: p is None
 
     def test(src, doc_id):
@@ -2973,8 +2966,9 @@ def search(cluster, expr, body, params):
                                           % (window, start + size)), phase="query", grouped=True)
         now = now_nanos()
         hits = list(matching_docs(idxs, query, now, body.get("post_filter")))
-        hits = [(i, d_id, d, src if src is not None else json.loads(d.source)) for i, d_id, d, src in hits] \
-            if sorts or (size and hits) else hits
+        if sorts:	# sorting reads every hit; otherwise only the page is read
+            hits = [(i, d_id, d, src if src is not None else json.loads(d.source))
+                    for i, d_id, d, src in hits]
         sort_fields = []
         for field, desc, missing in reversed(sorts):
             kf = sort_key_fn(field, desc, idxs, now)
@@ -3004,6 +2998,7 @@ def search(cluster, expr, body, params):
 
 def hit_json(h, body, params, sorts, sort_fields, idxs, now):
     idx, doc_id, d, src = h
+    src = json.loads(d.source) if src is None else src
     hit = {"_index": idx.name, "_id": doc_id, "_score": None if sorts else 1.0}
     if body.get("version") or params.get("version") == "true":
         hit["_version"] = d.version
@@ -3221,7 +3216,7 @@ def check_content_type(headers):
 def filter_path(obj, spec):
     """ES's filter_path: comma-separated dotted paths with * and ** wildcards."""
     paths = [p.split(".") for p in spec.split(",") if p]
-    excl = [p[0][1:] and [p[0][1:]] + p[1:] for p in paths if p[0].startswith("-")]
+    excl = [[p[0][1:]] + p[1:] for p in paths if p[0].startswith("-") and len(p[0]) > 1]
     incl = [p for p in paths if not p[0].startswith("-")]
 
     def walk(node, pats):
@@ -3333,6 +3328,13 @@ def render_template_part(t):
     return out
 
 
+TEMPLATE_KINDS = {	# kind -> Cluster store, Cluster put method, JSON key, name in errors
+    "index": ("index_templates", "put_index_template", "index_template", "index template"),
+    "component": ("component_templates", "put_component_template", "component_template",
+                  "component template"),
+}
+
+
 class Api:
     """One method per ES endpoint; each gets the Request and the path args."""
 
@@ -3373,21 +3375,30 @@ class Api:
         emu.response_fault(req, resp)
         return resp
 
-    # templates and policies
-    def put_index_template(self, req, a):
+    # templates and policies: composable and component templates alike
+    def put_template(self, req, a, kind):
+        store, put, _, _ = TEMPLATE_KINDS[kind]
         with self.cluster.lock:
-            return Response(200, self.cluster.put_index_template(
+            return Response(200, getattr(self.cluster, put)(
                 a["name"], req.json(), req.text(), req.params.get("create") == "true"))
 
-    def get_index_templates(self, req, a):
+    def get_templates(self, req, a, kind):
+        store, _, key, what = TEMPLATE_KINDS[kind]
         with self.cluster.lock:
-            items = listing(self.cluster.index_templates, a.get("name"), "index_template",
-                            lambda t: dict(t, template=render_template_part(t["template"])),
-                            "index template")
-        return Response(200, {"index_templates": items})
+            items = listing(getattr(self.cluster, store), a.get("name"), key,
+                            lambda t: dict(t, template=render_template_part(t["template"])), what)
+        return Response(200, {key + "s": items})
 
-    def head_index_template(self, req, a):
-        return Response(200 if a["name"] in self.cluster.index_templates else 404, None)
+    def head_template(self, req, a, kind):
+        return Response(200 if a["name"] in getattr(self.cluster, TEMPLATE_KINDS[kind][0]) else 404,
+                        None)
+
+    put_index_template = functools.partialmethod(put_template, kind="index")
+    get_index_templates = functools.partialmethod(get_templates, kind="index")
+    head_index_template = functools.partialmethod(head_template, kind="index")
+    put_component_template = functools.partialmethod(put_template, kind="component")
+    get_component_templates = functools.partialmethod(get_templates, kind="component")
+    head_component_template = functools.partialmethod(head_template, kind="component")
 
     def delete_from(self, store, name, missing):
         with self.cluster.lock:
@@ -3400,21 +3411,6 @@ class Api:
 
     def delete_index_template(self, req, a):
         return self.delete_from(self.cluster.index_templates, a["name"], "index_template [%s] missing")
-
-    def put_component_template(self, req, a):
-        with self.cluster.lock:
-            return Response(200, self.cluster.put_component_template(
-                a["name"], req.json(), req.text(), req.params.get("create") == "true"))
-
-    def get_component_templates(self, req, a):
-        with self.cluster.lock:
-            items = listing(self.cluster.component_templates, a.get("name"), "component_template",
-                            lambda t: dict(t, template=render_template_part(t["template"])),
-                            "component template")
-        return Response(200, {"component_templates": items})
-
-    def head_component_template(self, req, a):
-        return Response(200 if a["name"] in self.cluster.component_templates else 404, None)
 
     def delete_component_template(self, req, a):
         with self.cluster.lock:
