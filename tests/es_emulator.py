@@ -15,14 +15,35 @@ per-document mappings (templates, dynamic mapping with date detection,
 dotted keys, strict objects, field limits, immense keyword terms) are
 checked as ES 8 checks them, item by item.
 
-Faults are injected deterministically (a seeded RNG) under /_emulator/,
-which is not an ES path and needs no credentials:
-  POST /_emulator/faults  {"item_429_rate":0.2, "seed":1, ...}  (merged)
-  GET  /_emulator/faults | /_emulator/stats | /_emulator/docs?index=EXPR
-  POST /_emulator/reset
-"down" closes the listening socket and every connection (connects are
-refused) until "down" is set false - which can only arrive by "down_ms",
-SIGUSR2 or, equally, SIGUSR1 to go down.
+Test control lives under /_emulator/ (not an ES path; no credentials):
+  POST /_emulator/faults  JSON, merged into the current faults; the RNG is
+                          re-seeded with "seed" on every POST
+  GET  /_emulator/faults  the current faults
+  GET  /_emulator/stats   requests by path and endpoint and status, bulk
+                          requests and items by status, bytes received
+                          (wire and decoded), gzip requests, dropped
+                          connections, auth failures, faults injected,
+                          connections total/open/max concurrent, live
+                          documents per index
+  GET  /_emulator/docs?index=EXPR[&by_index=true]  {id: source}
+  POST /_emulator/reset   no indices, templates, policies, faults or stats
+
+Faults (bulk requests only, but latency_ms and down; drawn in request and
+item order from one RNG, so the same requests meet the same faults):
+  item_429_rate, item_503_rate, item_403_rate   per item, before it is
+      executed (the item is not indexed): es_rejected_execution_exception,
+      unavailable_shards_exception, security_exception
+  request_503_rate, request_429_rate   the whole request, nothing indexed
+  status_override   e.g. 401, 403, 413, 429, 500, 502 (nginx HTML), 503
+                    for every bulk request, in ES's (or a proxy's) shape
+  drop_connection_rate   close the connection instead of answering; the
+      bulk is executed first (the response is lost) unless drop_before_index;
+      drop_reset sends an RST instead of a FIN
+  bad_response_rate   a 200 whose JSON body is cut in half
+  latency_ms        delay before every ES answer
+  down (with down_ms)   close the listening socket and every connection:
+      connects are refused until down_ms passed or SIGUSR2 (SIGUSR1 also
+      goes down); then it listens on the same port again
 
 Usage: es_emulator.py [--port 0] [--port-file FILE] [--data-dir DIR]
                       [--user U --password P] [--api-key KEY]
@@ -1049,23 +1070,16 @@ class Mapping:
             return "long", None
         if v.__class__ is float:
             return "double", None
-        if self.date_detection:
+        numeric = is_number_text(v)
+        if self.date_detection and not numeric:	# ES refuses pure numbers ("2024")
             for spec, fmt in self.date_formats:
                 try:
                     fmt.parse(v)
                     return "date", spec
                 except DateParseError:
                     pass
-        if self.numeric_detection:
-            try:
-                int(v)
-                return "long", None
-            except ValueError:
-                try:
-                    float(v)
-                    return "double", None
-                except ValueError:
-                    pass
+        if self.numeric_detection and numeric:
+            return ("long" if re.match(r"^\s*[+-]?\d+\s*$", v) else "double"), None
         return "string", None
 
     def new_field_spec(self, full, leaf, v):
@@ -1087,6 +1101,15 @@ class Mapping:
         if self.root.children:
             d["properties"] = self.root.to_json()["properties"]
         return d
+
+
+def is_number_text(v):
+    """Whether Java's Long.parseLong or Double.parseDouble would take v."""
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
 
 
 def merge_mapping_specs(base, over):
