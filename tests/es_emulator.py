@@ -15,14 +15,35 @@ per-document mappings (templates, dynamic mapping with date detection,
 dotted keys, strict objects, field limits, immense keyword terms) are
 checked as ES 8 checks them, item by item.
 
-Faults are injected deterministically (a seeded RNG) under /_emulator/,
-which is not an ES path and needs no credentials:
-  POST /_emulator/faults  {"item_429_rate":0.2, "seed":1, ...}  (merged)
-  GET  /_emulator/faults | /_emulator/stats | /_emulator/docs?index=EXPR
-  POST /_emulator/reset
-"down" closes the listening socket and every connection (connects are
-refused) until "down" is set false - which can only arrive by "down_ms",
-SIGUSR2 or, equally, SIGUSR1 to go down.
+Test control lives under /_emulator/ (not an ES path; no credentials):
+  POST /_emulator/faults  JSON, merged into the current faults; the RNG is
+                          re-seeded with "seed" on every POST
+  GET  /_emulator/faults  the current faults
+  GET  /_emulator/stats   requests by path and endpoint and status, bulk
+                          requests and items by status, bytes received
+                          (wire and decoded), gzip requests, dropped
+                          connections, auth failures, faults injected,
+                          connections total/open/max concurrent, live
+                          documents per index
+  GET  /_emulator/docs?index=EXPR[&by_index=true]  {id: source}
+  POST /_emulator/reset   no indices, templates, policies, faults or stats
+
+Faults (bulk requests only, but latency_ms and down; drawn in request and
+item order from one RNG, so the same requests meet the same faults):
+  item_429_rate, item_503_rate, item_403_rate   per item, before it is
+      executed (the item is not indexed): es_rejected_execution_exception,
+      unavailable_shards_exception, security_exception
+  request_503_rate, request_429_rate   the whole request, nothing indexed
+  status_override   e.g. 401, 403, 413, 429, 500, 502 (nginx HTML), 503
+                    for every bulk request, in ES's (or a proxy's) shape
+  drop_connection_rate   close the connection instead of answering; the
+      bulk is executed first (the response is lost) unless drop_before_index;
+      drop_reset sends an RST instead of a FIN
+  bad_response_rate   a 200 whose JSON body is cut in half
+  latency_ms        delay before every ES answer
+  down (with down_ms)   close the listening socket and every connection:
+      connects are refused until down_ms passed or SIGUSR2 (SIGUSR1 also
+      goes down); then it listens on the same port again
 
 Usage: es_emulator.py [--port 0] [--port-file FILE] [--data-dir DIR]
                       [--user U --password P] [--api-key KEY]
@@ -34,6 +55,7 @@ serves until SIGTERM or SIGINT, then exits 0. Python 3 standard library only.
 import argparse
 import base64
 import calendar
+import functools
 import hashlib
 import http.server
 import ipaddress
@@ -540,12 +562,6 @@ def date_text(v):
     return str(v)
 
 
-def iso_from_nanos(n):
-    secs, ns = divmod(n, 10**9)
-    t = time.gmtime(secs)
-    return "%s.%09dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", t), ns)
-
-
 # --- mappings ---------------------------------------------------------------------
 # A mapping compiles to a tree of ObjectMapper and FieldMapper; each field
 # has a check(value) that returns None or an Invalid, so that a document
@@ -557,8 +573,6 @@ FLOAT_MAX = {"double": 1.7976931348623157e308, "float": 3.4028234663852886e38,
              "half_float": 65504.0, "scaled_float": 1.7976931348623157e308}
 STRING_TYPES = {"keyword", "text", "match_only_text", "wildcard", "constant_keyword", "version",
                 "search_as_you_type", "annotated_text", "counted_keyword"}
-KEYWORD_LIKE = {"keyword", "wildcard", "constant_keyword", "version", "flattened", "ip",
-                "counted_keyword", "binary"}
 TEXT_LIKE = {"text", "match_only_text", "search_as_you_type", "annotated_text"}
 OTHER_TYPES = {"geo_point", "geo_shape", "point", "shape", "integer_range", "float_range",
                "long_range", "double_range", "date_range", "ip_range", "completion",
@@ -684,19 +698,26 @@ def _number_text(v, coerce):
         return f
 
 
+NULL = object()
+
+
+def number_value(v, coerce):
+    """A numeric field's JSON value: NULL for "" (ES reads it as null), a
+    number for a numeric string (when coercing), an Invalid, or v itself."""
+    if v.__class__ is str:
+        return NULL if v == "" else _number_text(v, coerce)
+    return v
+
+
 def int_check(tname, coerce):
     lo, hi = INT_RANGES[tname]
     article = "an" if tname[0] in "aeiou" else "a"
 
     def check(v):
+        v = number_value(v, coerce)
+        if v is NULL or v.__class__ is Invalid:
+            return None if v is NULL else v
         c = v.__class__
-        if c is str:
-            if v == "":
-                return None
-            v = _number_text(v, coerce)
-            if v.__class__ is Invalid:
-                return v
-            c = v.__class__
         if c is int:
             if lo <= v <= hi:
                 return None
@@ -716,16 +737,12 @@ def float_check(tname, coerce):
     top = FLOAT_MAX[tname]
 
     def check(v):
+        v = number_value(v, coerce)
+        if v is NULL or v.__class__ is Invalid:
+            return None if v is NULL else v
         c = v.__class__
-        if c is str:
-            if v == "":
-                return None
-            v = _number_text(v, coerce)
-            if v.__class__ is Invalid:
-                return v
-            c = v.__class__
         if c is int or c is float:
-            if abs(float(v)) > top or v != v:
+            if v != v or abs(v) > top:
                 return Invalid(cause("illegal_argument_exception",
                                      "[%s] supports only finite values, but got [%s]"
                                      % (tname, "Infinity" if v == v else "NaN")))
@@ -890,7 +907,7 @@ def compile_mapper(name, full, spec, mapping, parent, multi=False):
 def dynamic_value(v, where):
     if v is None:
         return None
-    if v not in DYNAMIC_VALUES:
+    if not isinstance(v, (str, bool)) or v not in DYNAMIC_VALUES:
         raise mapping_error("Could not convert [%s.dynamic] to boolean" % where)
     return DYNAMIC_VALUES[v]
 
@@ -1053,23 +1070,16 @@ class Mapping:
             return "long", None
         if v.__class__ is float:
             return "double", None
-        if self.date_detection:
+        numeric = is_number_text(v)
+        if self.date_detection and not numeric:	# ES refuses pure numbers ("2024")
             for spec, fmt in self.date_formats:
                 try:
                     fmt.parse(v)
                     return "date", spec
                 except DateParseError:
                     pass
-        if self.numeric_detection:
-            try:
-                int(v)
-                return "long", None
-            except ValueError:
-                try:
-                    float(v)
-                    return "double", None
-                except ValueError:
-                    pass
+        if self.numeric_detection and numeric:
+            return ("long" if re.match(r"^\s*[+-]?\d+\s*$", v) else "double"), None
         return "string", None
 
     def new_field_spec(self, full, leaf, v):
@@ -1091,6 +1101,15 @@ class Mapping:
         if self.root.children:
             d["properties"] = self.root.to_json()["properties"]
         return d
+
+
+def is_number_text(v):
+    """Whether Java's Long.parseLong or Double.parseDouble would take v."""
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
 
 
 def merge_mapping_specs(base, over):
@@ -1900,10 +1919,7 @@ class Cluster:
                 drop = set(self.resolve_one(part[1:], True))
                 chosen = [n for n in chosen if n not in drop]
                 continue
-            try:
-                chosen.extend(n for n in self.resolve_one(part, ignore_unavailable) if n not in chosen)
-            except EsError:
-                raise
+            chosen.extend(n for n in self.resolve_one(part, ignore_unavailable) if n not in chosen)
         if not chosen and not allow_no_indices:
             raise index_not_found(expr)
         return [self.indices[n] for n in sorted(chosen)]
@@ -2713,8 +2729,8 @@ def q_bool(body, idx, now):
         return [compile_query(q, idx, now) for q in (v if isinstance(v, list) else [v])]
     must = clauses("must") + clauses("filter")
     should, must_not = clauses("should"), clauses("must_not")
-    msm = body.get("minimum_should_match", 0 if must else 1 if should else 0)
-    msm = int(str(msm).rstrip("%")) if not str(msm).endswith("%") else 1
+    msm = body.get("minimum_should_match")
+    msm = (0 if must else 1) if msm is None else 1 if str(msm).endswith("%") else int(msm)
     all_ok = lambda p: p is None
 
     def test(src, doc_id):
@@ -2973,8 +2989,9 @@ def search(cluster, expr, body, params):
                                           % (window, start + size)), phase="query", grouped=True)
         now = now_nanos()
         hits = list(matching_docs(idxs, query, now, body.get("post_filter")))
-        hits = [(i, d_id, d, src if src is not None else json.loads(d.source)) for i, d_id, d, src in hits] \
-            if sorts or (size and hits) else hits
+        if sorts:	# sorting reads every hit; otherwise only the page is read
+            hits = [(i, d_id, d, src if src is not None else json.loads(d.source))
+                    for i, d_id, d, src in hits]
         sort_fields = []
         for field, desc, missing in reversed(sorts):
             kf = sort_key_fn(field, desc, idxs, now)
@@ -3004,6 +3021,7 @@ def search(cluster, expr, body, params):
 
 def hit_json(h, body, params, sorts, sort_fields, idxs, now):
     idx, doc_id, d, src = h
+    src = json.loads(d.source) if src is None else src
     hit = {"_index": idx.name, "_id": doc_id, "_score": None if sorts else 1.0}
     if body.get("version") or params.get("version") == "true":
         hit["_version"] = d.version
@@ -3221,7 +3239,7 @@ def check_content_type(headers):
 def filter_path(obj, spec):
     """ES's filter_path: comma-separated dotted paths with * and ** wildcards."""
     paths = [p.split(".") for p in spec.split(",") if p]
-    excl = [p[0][1:] and [p[0][1:]] + p[1:] for p in paths if p[0].startswith("-")]
+    excl = [[p[0][1:]] + p[1:] for p in paths if p[0].startswith("-") and len(p[0]) > 1]
     incl = [p for p in paths if not p[0].startswith("-")]
 
     def walk(node, pats):
@@ -3333,6 +3351,13 @@ def render_template_part(t):
     return out
 
 
+TEMPLATE_KINDS = {	# kind -> Cluster store, Cluster put method, JSON key, name in errors
+    "index": ("index_templates", "put_index_template", "index_template", "index template"),
+    "component": ("component_templates", "put_component_template", "component_template",
+                  "component template"),
+}
+
+
 class Api:
     """One method per ES endpoint; each gets the Request and the path args."""
 
@@ -3373,21 +3398,30 @@ class Api:
         emu.response_fault(req, resp)
         return resp
 
-    # templates and policies
-    def put_index_template(self, req, a):
+    # templates and policies: composable and component templates alike
+    def put_template(self, req, a, kind):
+        store, put, _, _ = TEMPLATE_KINDS[kind]
         with self.cluster.lock:
-            return Response(200, self.cluster.put_index_template(
+            return Response(200, getattr(self.cluster, put)(
                 a["name"], req.json(), req.text(), req.params.get("create") == "true"))
 
-    def get_index_templates(self, req, a):
+    def get_templates(self, req, a, kind):
+        store, _, key, what = TEMPLATE_KINDS[kind]
         with self.cluster.lock:
-            items = listing(self.cluster.index_templates, a.get("name"), "index_template",
-                            lambda t: dict(t, template=render_template_part(t["template"])),
-                            "index template")
-        return Response(200, {"index_templates": items})
+            items = listing(getattr(self.cluster, store), a.get("name"), key,
+                            lambda t: dict(t, template=render_template_part(t["template"])), what)
+        return Response(200, {key + "s": items})
 
-    def head_index_template(self, req, a):
-        return Response(200 if a["name"] in self.cluster.index_templates else 404, None)
+    def head_template(self, req, a, kind):
+        return Response(200 if a["name"] in getattr(self.cluster, TEMPLATE_KINDS[kind][0]) else 404,
+                        None)
+
+    put_index_template = functools.partialmethod(put_template, kind="index")
+    get_index_templates = functools.partialmethod(get_templates, kind="index")
+    head_index_template = functools.partialmethod(head_template, kind="index")
+    put_component_template = functools.partialmethod(put_template, kind="component")
+    get_component_templates = functools.partialmethod(get_templates, kind="component")
+    head_component_template = functools.partialmethod(head_template, kind="component")
 
     def delete_from(self, store, name, missing):
         with self.cluster.lock:
@@ -3400,21 +3434,6 @@ class Api:
 
     def delete_index_template(self, req, a):
         return self.delete_from(self.cluster.index_templates, a["name"], "index_template [%s] missing")
-
-    def put_component_template(self, req, a):
-        with self.cluster.lock:
-            return Response(200, self.cluster.put_component_template(
-                a["name"], req.json(), req.text(), req.params.get("create") == "true"))
-
-    def get_component_templates(self, req, a):
-        with self.cluster.lock:
-            items = listing(self.cluster.component_templates, a.get("name"), "component_template",
-                            lambda t: dict(t, template=render_template_part(t["template"])),
-                            "component template")
-        return Response(200, {"component_templates": items})
-
-    def head_component_template(self, req, a):
-        return Response(200 if a["name"] in self.cluster.component_templates else 404, None)
 
     def delete_component_template(self, req, a):
         with self.cluster.lock:

@@ -171,9 +171,14 @@ tap_is "$(field dyn items.3.index.error.caused_by.reason)" \
 tap_grep "Duplicate field 'level'" "$WORK/dyn.json" "duplicate keys in a document are refused"
 tap_grep "Field \[_id\] is a metadata field and cannot be added inside a document" "$WORK/dyn.json" \
     "a metadata field inside a document is refused"
+ndjson '{"index":{"_index":"dyn-1","_id":"g"}}' '{"code":"2024","ratio":0.5,"ok":true}' \
+       '{"index":{"_index":"dyn-1","_id":"h"}}' '{"code":"not a year"}' > "$WORK/dyn2.ndjson"
+req dyn2 "$P" request POST /_bulk "$WORK/dyn2.ndjson"
 req dynmap "$P" request GET /dyn-1/_mapping
 tap_is "$(field dynmap dyn-1.mappings.properties.labels.properties.app.fields.keyword.type)" keyword \
     "a new string field is text with a keyword subfield"
+tap_is "$(field dynmap dyn-1.mappings.properties.code.type):$(field dynmap dyn-1.mappings.properties.ratio.type):$(field dynmap dyn-1.mappings.properties.ok.type):$(field dyn2 errors)" \
+    "text:float:boolean:False" "numeric strings are not date-detected; floats map as float"
 
 ndjson '{"mappings":{"dynamic":"strict","properties":{"a":{"type":"keyword"}}}}' > "$WORK/strict.json"
 req strictidx "$P" request PUT /strict-1 "$WORK/strict.json"
