@@ -1086,6 +1086,7 @@ route_deliver(struct route *rt, struct batch *b, struct err *e)
 	b->tag = rt->tag;
 	b->taglen = rt->taglen;
 	if (o->buffer != NULL) {
+		uint64_t before = buffer_stats(o->buffer)->bytes_in;
 		int	 rc = buffer_write(o->buffer, b, e);
 
 		/* block waits quietly; throw_exception is an error, as in
@@ -1102,6 +1103,7 @@ route_deliver(struct route *rt, struct batch *b, struct err *e)
 			rt->stats->output_errors++;
 			return -1;
 		}
+		o->bytes += buffer_stats(o->buffer)->bytes_in - before;
 	} else if (o->ops->write(o, b, e) != 0) {
 		o->errors++;
 		rt->stats->output_errors++;

@@ -96,7 +96,7 @@ static const struct {
 	{ "spire_shipper_output_records_total", METRIC_COUNTER,
 	  "Records an output wrote." },
 	{ "spire_shipper_output_bytes_total", METRIC_COUNTER,
-	  "Bytes an output wrote." },
+	  "Bytes an output wrote (a buffered output: into its buffer)." },
 	{ "spire_shipper_output_errors_total", METRIC_COUNTER,
 	  "Writes an output failed." },
 	{ "spire_shipper_records_dropped_total", METRIC_COUNTER,

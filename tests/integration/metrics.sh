@@ -149,8 +149,8 @@ PY
 tap_is "$(cat "$d/format")" ok "/metrics is well-formed text format 0.0.4"
 
 # The counters against the manifest.
-"$PYTHON3" - "$d/metrics.txt" "$m" > "$d/compare" <<'PY'
-import json, re, sys
+"$PYTHON3" - "$d/metrics.txt" "$m" "$d/out.ndjson" > "$d/compare" <<'PY'
+import json, os, re, sys
 samples = {}
 for line in open(sys.argv[1], encoding="utf-8"):
     if line.startswith("#"):
@@ -180,6 +180,8 @@ rows = [
      t["logical_lines"] - t["audit_agent_sync"]),
     ("records written by the output", total("spire_shipper_output_records_total", type="file"),
      t["logical_lines"] - t["audit_agent_sync"]),
+    ("bytes written by the output", total("spire_shipper_output_bytes_total", type="file"),
+     os.path.getsize(sys.argv[3])),
     ("grep drops", total("spire_shipper_records_dropped_total", reason="grep"), 0),
 ]
 for kind, n in sorted(t["bad"].items()):
