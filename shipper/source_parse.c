@@ -175,9 +175,9 @@ ml_compile(const struct conf_param *p, const char *key, unsigned flags,
 	return re;
 }
 
-/* The formatN that is wrong (mf has no gap before n otherwise). */
+/* format(n) is missing: before a later one, or there is no format1. */
 static int
-ml_format_error(const struct conf_elem *el, const struct ml_formats *mf,
+ml_format_missing(const struct conf_elem *el, const struct ml_formats *mf,
     unsigned n, struct err *e)
 {
 	unsigned	 j;
@@ -200,36 +200,36 @@ ml_compile_formats(struct source_parse *sp, const struct conf_elem *el,
 	struct strbuf	 sb = STRBUF_INIT;
 	struct regex	*one;
 	const char	*why;
-	char		*joined;
+	char		*joined, key[16];
 	unsigned	 n, i;
 
-	if ((n = multiline_join_formats(mf->value, &sb, &why)) != 0) {
-		sb_free(&sb);
-		return ml_format_error(el, mf, n, e);
-	}
 	/* Each alone first, as Fluentd checks them, for the line at fault. */
-	for (i = 0; i < ML_FORMAT_MAX && mf->param[i] != NULL; i++) {
-		char	 key[16];
-
+	for (i = 0; i < ML_FORMAT_MAX; i++) {
+		if (mf->param[i] == NULL)
+			continue;
 		snprintf(key, sizeof key, "format%u", i + 1);
 		if ((one = ml_compile(mf->param[i], key, REGEX_DOTALL, e)) ==
-		    NULL) {
-			sb_free(&sb);
+		    NULL)
 			return -1;
-		}
 		regex_free(one);
 	}
+	if ((n = multiline_join_formats(mf->value, &sb, &why)) != 0) {
+		sb_free(&sb);
+		return ml_format_missing(el, mf, n, e);
+	}
+	for (n = 0; n < ML_FORMAT_MAX && mf->param[n] != NULL; n++)
+		;
 	joined = xasprintf("/%s/", sb_cstr(&sb));
 	sp->re = regex_compile_fluentd(joined, REGEX_DOTALL, e);
 	free(joined);
 	sb_free(&sb);
 	if (sp->re == NULL)
 		return err_wrap(e, "%s:%d: <parse> @type multiline format1..."
-		    "format%u together", el->file, el->line, i);
+		    "format%u together", el->file, el->line, n);
 	if (regex_ngroups(sp->re) == 0)
 		return err_at(e, el->file, el->line, "<parse> @type multiline: "
 		    "format1...format%u have no named group: use (?<name>...) "
-		    "for each field", i);
+		    "for each field", n);
 	return 0;
 }
 
