@@ -75,9 +75,9 @@ static const struct param_def source_parse_params[] = {
 	  "file the lines are the runtime's log lines, per stream" },
 	{ .name = "format1 ... format20", .type = PARAM_STRING,
 	  .offset = S(format_n), .help = "multiline: /regexp/ each, without "
-	  "flags, from format1 on without gaps; concatenated in order they "
-	  "are the regexp (with /m) the joined event must match, whose "
-	  "named groups become fields" },
+	  "flags, from format1 on without gaps; concatenated in order, with "
+	  "/m, the regexp searched in the joined event, whose named groups "
+	  "become fields" },
 	PARAMS_END
 };
 #undef S
