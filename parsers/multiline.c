@@ -54,7 +54,7 @@ pending_add(struct multiline *ml, struct ml_pending *p, const char *s,
 }
 
 static void
-pending_emit(struct ml_pending *p, ml_event_fn fn, void *arg)
+pending_emit(struct ml_pending *p, bool orphan, ml_event_fn fn, void *arg)
 {
 	struct ml_event	 ev;
 
@@ -67,6 +67,7 @@ pending_emit(struct ml_pending *p, ml_event_fn fn, void *arg)
 	ev.lines = p->lines;
 	ev.truncated = p->truncated;
 	ev.cut = p->cut;
+	ev.orphan = orphan;
 	p->active = false;
 	fn(arg, &ev);
 	sb_reset(&p->text);
@@ -90,25 +91,6 @@ pending_start(struct multiline *ml, struct ml_pending *p,
 	pending_add(ml, p, l->text, l->len);
 }
 
-static void
-orphan_emit(const struct ml_line *l, ml_event_fn fn, void *arg)
-{
-	struct ml_event	 ev;
-
-	memset(&ev, 0, sizeof ev);
-	ev.text = l->text;
-	ev.len = l->len;
-	ev.offset = l->offset;
-	ev.end = l->end;
-	ev.env.stream_kind = STREAM_OTHER;
-	if (l->env != NULL)
-		ev.env = *l->env;
-	ev.lines = 1;
-	ev.truncated = l->truncated;
-	ev.orphan = true;
-	fn(arg, &ev);
-}
-
 void
 multiline_feed(struct multiline *ml, const struct ml_line *l, bool first,
     ml_event_fn fn, void *arg)
@@ -118,14 +100,12 @@ multiline_feed(struct multiline *ml, const struct ml_line *l, bool first,
 				    l->env->stream_kind : STREAM_OTHER;
 	struct ml_pending	*p = &ml->p[s];
 
-	if (first) {
-		if (p->active)
-			pending_emit(p, fn, arg);
+	if (first && p->active)
+		pending_emit(p, false, fn, arg);
+	if (first || !p->active) {
 		pending_start(ml, p, l);
-		return;
-	}
-	if (!p->active) {
-		orphan_emit(l, fn, arg);
+		if (!first)	/* before any first line: it is alone */
+			pending_emit(p, true, fn, arg);
 		return;
 	}
 	pending_add(ml, p, "\n", 1);
@@ -149,7 +129,7 @@ multiline_flush(struct multiline *ml, ml_event_fn fn, void *arg)
 				oldest = &ml->p[i];
 		if (oldest == NULL)
 			return;
-		pending_emit(oldest, fn, arg);
+		pending_emit(oldest, false, fn, arg);
 	}
 }
 

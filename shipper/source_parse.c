@@ -138,7 +138,6 @@ ml_take_formats(struct conf_elem *el, struct ml_formats *mf, struct err *e)
 	unsigned long	 n;
 	size_t		 i;
 
-	memset(mf, 0, sizeof *mf);
 	for (i = 0; i < el->nparams; i++) {
 		struct conf_param	*p = &el->params[i];
 
@@ -213,6 +212,7 @@ ml_compile_formats(struct source_parse *sp, const struct conf_elem *el,
 			return -1;
 		regex_free(one);
 	}
+	/* Each is /.../ by now: what can be wrong is a gap. */
 	if ((n = multiline_join_formats(mf->value, &sb, &why)) != 0) {
 		sb_free(&sb);
 		return ml_format_missing(el, mf, n, e);

@@ -590,6 +590,22 @@ START_TEST(test_err_format_elsewhere)
 }
 END_TEST
 
+/* Fluentd v0.12's `format multiline` in <source> is not read. */
+START_TEST(test_err_legacy)
+{
+	struct conf	 c;
+
+	ck_assert_int_eq(conf_load_string(&c, "<source>\n  format multiline\n"
+	    "</source>\n", "t.conf", &e), 0);
+	ck_assert_int_eq(source_parse_init(&run.sp, &c.root.elems[0],
+	    "multiline", &e), -1);
+	conf_free(&c);
+	ck_assert_str_eq(e.msg, "t.conf:1: <source> format multiline: write "
+	    "it as <parse> @type multiline, with format_firstline and "
+	    "format1... inside the <parse>");
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -627,6 +643,7 @@ test_suite(void)
 	tcase_add_test(te, test_err_no_slashes);
 	tcase_add_test(te, test_err_no_group);
 	tcase_add_test(te, test_err_format_elsewhere);
+	tcase_add_test(te, test_err_legacy);
 	suite_add_tcase(s, te);
 	return s;
 }
