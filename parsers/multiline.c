@@ -42,15 +42,8 @@ static void
 pending_add(struct multiline *ml, struct ml_pending *p, const char *s,
     size_t n)
 {
-	size_t	 room = ml->max - p->text.len;
-
-	if (p->cut)
-		return;
-	if (n > room) {
-		n = room;
-		p->cut = p->truncated = true;
-	}
-	sb_add(&p->text, s, n);
+	sb_add_capped(&p->text, s, n, ml->max, &p->cut);
+	p->truncated |= p->cut;
 }
 
 static void

@@ -63,21 +63,6 @@ emit_raw(const char *line, size_t n, uint64_t off, uint64_t end, bool cut,
 }
 
 static void
-partial_append(struct framer *fr, struct framer_partial *p, const char *s,
-    size_t n)
-{
-	size_t	 room = fr->max_line - p->buf.len;
-
-	if (p->cut)
-		return;
-	if (n > room) {
-		n = room;
-		p->cut = true;
-	}
-	sb_add(&p->buf, s, n);
-}
-
-static void
 partial_emit(struct framer *fr, struct framer_partial *p, uint64_t end,
     line_fn fn, void *arg)
 {
@@ -174,7 +159,8 @@ physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
 			envelope_keep(&p->env, p->meta, &env);
 		}
 		p->physical++;
-		partial_append(fr, p, env.content, env.len);
+		sb_add_capped(&p->buf, env.content, env.len, fr->max_line,
+		    &p->cut);
 		if (env.partial) {
 			fr->partial_lines++;
 			return;
