@@ -23,6 +23,38 @@ envelope_stream_kind(const char *s, size_t len)
 	return STREAM_OTHER;
 }
 
+/* One of the envelope's strings into meta at *used; NULL stays NULL. */
+static const char *
+keep_bytes(char *meta, size_t *used, const char *s, size_t n)
+{
+	char	*d = meta + *used;
+
+	if (s == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	*used += n;
+	return d;
+}
+
+void
+envelope_keep(struct envelope *dst, char *meta, const struct envelope *src)
+{
+	size_t	 used = 0;
+
+	*dst = *src;
+	dst->content = NULL;
+	dst->len = 0;
+	if (src->timelen + src->streamlen + src->logtaglen >
+	    ENVELOPE_META_MAX) {
+		dst->time = dst->stream = dst->logtag = NULL;
+		dst->timelen = dst->streamlen = dst->logtaglen = 0;
+		return;
+	}
+	dst->time = keep_bytes(meta, &used, src->time, src->timelen);
+	dst->stream = keep_bytes(meta, &used, src->stream, src->streamlen);
+	dst->logtag = keep_bytes(meta, &used, src->logtag, src->logtaglen);
+}
+
 /* The tag is P or F, maybe with more `:`-separated tags after it. */
 static int
 cri_tag(const char *tag, size_t len, bool *partial)

@@ -70,4 +70,15 @@ bool	envelope_looks_cri(const char *line, size_t len);
 /* "stdout" and "stderr" to their kinds, anything else STREAM_OTHER. */
 enum stream_kind envelope_stream_kind(const char *s, size_t len);
 
+#define ENVELOPE_META_MAX	96
+
+/*
+ * dst as src, with src's time, stream and tag bytes (which point into
+ * its line) copied to meta, ENVELOPE_META_MAX bytes, so that dst
+ * outlives the line; when they do not fit, dst has none of them. The
+ * content is not kept.
+ */
+void	envelope_keep(struct envelope *dst, char *meta,
+	    const struct envelope *src);
+
 #endif

@@ -25,6 +25,21 @@ sb_add(struct strbuf *sb, const void *p, size_t n)
 }
 
 void
+sb_add_capped(struct strbuf *sb, const void *p, size_t n, size_t max,
+    bool *cut)
+{
+	size_t	 room = max > sb->len ? max - sb->len : 0;
+
+	if (*cut)
+		return;
+	if (n > room) {
+		n = room;
+		*cut = true;
+	}
+	sb_add(sb, p, n);
+}
+
+void
 sb_addf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list	 ap;

@@ -4,6 +4,7 @@
 #ifndef PARSERS_STRBUF_H
 #define PARSERS_STRBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -17,6 +18,12 @@ struct strbuf {
 
 void	sb_reserve(struct strbuf *sb, size_t extra);
 void	sb_add(struct strbuf *sb, const void *p, size_t n);
+/*
+ * sb_add up to `max` bytes in all: what does not fit is dropped and *cut
+ * set, after which nothing more is added (a line cut at its limit).
+ */
+void	sb_add_capped(struct strbuf *sb, const void *p, size_t n, size_t max,
+	    bool *cut);
 void	sb_addf(struct strbuf *sb, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	sb_free(struct strbuf *sb);

@@ -52,6 +52,7 @@ struct bf_run {
 	struct source	*src;
 	struct route	*rt;
 	struct batch	 batch;
+	struct multiline ml;		/* multiline's events of the file */
 	struct buffer_stats acks;	/* of the buffered outputs, at the end */
 	uint64_t	 source_id;
 	const char	*path;
@@ -210,8 +211,9 @@ live_path(const struct source *s, const char *base)
 	return p;
 }
 
+/* A logical line, or a multiline event, becomes a record. */
 static void
-on_line(void *arg, const struct logical_line *ll)
+on_record(void *arg, const struct logical_line *ll)
 {
 	struct bf_run		*br = arg;
 	struct source_parse	*sp = tail_parse(br->src);
@@ -223,6 +225,19 @@ on_line(void *arg, const struct logical_line *ll)
 	    br->path, &br->pl->stats);
 	br->pl->stats.lines++;
 	route_run(br->rt, &br->batch);
+}
+
+static void
+on_line(void *arg, const struct logical_line *ll)
+{
+	struct bf_run		*br = arg;
+	struct source_parse	*sp = tail_parse(br->src);
+
+	if (source_parse_joins(sp))
+		source_parse_join(sp, &br->ml, ll, on_record, br, br->path,
+		    &br->pl->stats);
+	else
+		on_record(br, ll);
 }
 
 static void
@@ -312,6 +327,8 @@ read_file(struct bf_run *br, struct reader *rd, struct framer *fr, char *buf)
 		rc = -1;
 	}
 	framer_finish(fr, on_line, br);
+	source_parse_join_flush(tail_parse(br->src), &br->ml, on_record, br,
+	    br->path, &br->pl->stats);
 	if (deliver(br, fr) != 0)
 		rc = -1;
 	return rc;
@@ -351,12 +368,14 @@ ship_file(struct bf_run *br, struct bf_file *bf, char *buf)
 	br->source_id = 0;
 	framer_init(&fr, tail_parse(br->src)->envelope,
 	    tail_config(br->src)->max_line_size);
+	multiline_init(&br->ml, tail_config(br->src)->max_line_size);
 	br->pl->stats.files++;
 	/* Filters look at the file its records come from (kubernetes). */
 	br->batch.source = br->path;
 	br->batch.sourcelen = strlen(br->path);
 	rc = read_file(br, &rd, &fr, buf);
 	framer_free(&fr);
+	multiline_free(&br->ml);
 	reader_close(&rd);
 	free(br->origin);
 	br->origin = NULL;
@@ -407,6 +426,11 @@ summary_text(const struct bf_run *br, double secs)
 	    (unsigned long long)st->partial_lines,
 	    secs > 0 ? (double)st->bytes / 1e6 / secs : 0.0,
 	    secs > 0 ? (double)st->lines / secs : 0.0);
+	if (st->multiline_lines + st->multiline_orphans > 0)
+		fprintf(stderr, "  multiline  %llu lines joined to events, %llu "
+		    "before any first line\n",
+		    (unsigned long long)st->multiline_lines,
+		    (unsigned long long)st->multiline_orphans);
 	fprintf(stderr, "  records    %llu kept and delivered\n",
 	    (unsigned long long)st->records_out);
 	if (br->acks.records_in > 0)
@@ -446,7 +470,8 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	}
 	fprintf(out, "{\"files_read\":%u,\"files_failed\":%u,"
 	    "\"files_skipped\":%u,\"bytes\":%llu,\"physical_lines\":%llu,"
-	    "\"partial_lines\":%llu,\"lines\":%llu,\"records_out\":%llu,"
+	    "\"partial_lines\":%llu,\"multiline_lines\":%llu,"
+	    "\"multiline_orphans\":%llu,\"lines\":%llu,\"records_out\":%llu,"
 	    "\"gated\":%llu,\"truncated\":%llu,\"read_errors\":%llu,"
 	    "\"output_errors\":%llu,\"seconds\":%.3f,\"acked\":%llu,"
 	    "\"dead_letters\":%llu,\"resent\":%llu,\"given_up\":%llu,"
@@ -454,6 +479,8 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    (unsigned long long)st->bytes,
 	    (unsigned long long)st->physical_lines,
 	    (unsigned long long)st->partial_lines,
+	    (unsigned long long)st->multiline_lines,
+	    (unsigned long long)st->multiline_orphans,
 	    (unsigned long long)st->lines,
 	    (unsigned long long)st->records_out,
 	    (unsigned long long)st->gated, (unsigned long long)st->truncated,

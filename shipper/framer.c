@@ -10,8 +10,7 @@ void
 framer_init(struct framer *fr, enum envelope_type type, size_t max_line)
 {
 	memset(fr, 0, sizeof *fr);
-	fr->type = type;
-	fr->auto_type = type == ENVELOPE_AUTO;
+	fr->type = fr->configured = type;
 	fr->max_line = max_line ? max_line : 1024 * 1024;
 	/* Docker escaping can double a line; leave room for the envelope. */
 	fr->max_physical = 2 * fr->max_line + 65536;
@@ -41,8 +40,8 @@ framer_reset(struct framer *fr, uint64_t offset)
 		fr->part[i].active = false;
 		fr->part[i].cut = false;
 	}
-	if (fr->auto_type && offset == 0)
-		fr->type = ENVELOPE_AUTO;
+	if (offset == 0)
+		fr->type = fr->configured;
 }
 
 static void
@@ -61,44 +60,6 @@ emit_raw(const char *line, size_t n, uint64_t off, uint64_t end, bool cut,
 	ll.not_envelope = bad;
 	ll.env.stream_kind = STREAM_OTHER;
 	fn(arg, &ll);
-}
-
-/* Copies the envelope's metadata bytes, which point into the line. */
-static void
-partial_keep_env(struct framer_partial *p, const struct envelope *env)
-{
-	size_t	 used = 0;
-
-	p->env = *env;
-	if (env->timelen + env->streamlen + env->logtaglen > sizeof p->meta) {
-		p->env.time = p->env.stream = p->env.logtag = NULL;
-		p->env.timelen = p->env.streamlen = p->env.logtaglen = 0;
-		return;
-	}
-	memcpy(p->meta, env->time, env->timelen);
-	p->env.time = p->meta;
-	used = env->timelen;
-	memcpy(p->meta + used, env->stream, env->streamlen);
-	p->env.stream = p->meta + used;
-	used += env->streamlen;
-	if (env->logtag != NULL)
-		memcpy(p->meta + used, env->logtag, env->logtaglen);
-	p->env.logtag = env->logtag ? p->meta + used : NULL;
-}
-
-static void
-partial_append(struct framer *fr, struct framer_partial *p, const char *s,
-    size_t n)
-{
-	size_t	 room = fr->max_line - p->buf.len;
-
-	if (p->cut)
-		return;
-	if (n > room) {
-		n = room;
-		p->cut = true;
-	}
-	sb_add(&p->buf, s, n);
 }
 
 static void
@@ -137,6 +98,23 @@ decode(struct framer *fr, const char *line, size_t n, bool cut,
 	return docker_parse(line, n, cut, fr->scratch.buf, env);
 }
 
+/*
+ * SNIFF: the first line that is not empty says what the file is, as
+ * `container` does, except that a line neither Docker's nor CRI's makes
+ * it a plain file.
+ */
+static void
+sniff(struct framer *fr, const char *line, size_t n)
+{
+	if (fr->type != ENVELOPE_SNIFF || n == 0)
+		return;
+	if (line[0] == '{')
+		fr->type = ENVELOPE_DOCKER;
+	else
+		fr->type = envelope_looks_cri(line, n) ? ENVELOPE_CRI :
+		    ENVELOPE_NONE;
+}
+
 /* One complete physical line (without its newline) at file offset off. */
 static void
 physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
@@ -148,6 +126,7 @@ physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
 	uint64_t		 end = off + n + 1;
 
 	fr->physical_lines++;
+	sniff(fr, line, n);
 	if (fr->type == ENVELOPE_NONE) {
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
@@ -159,7 +138,8 @@ physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
 		emit_raw(line, n, off, end, cut, false, fn, arg);
 		return;
 	}
-	if (n == 0 && fr->type == ENVELOPE_AUTO)
+	if (n == 0 && (fr->type == ENVELOPE_AUTO ||
+	    fr->type == ENVELOPE_SNIFF))
 		return emit_raw(line, 0, off, end, false, true, fn, arg);
 	if (decode(fr, line, n, cut, &env) != 0) {
 		if (cut || n > fr->max_line) {
@@ -176,10 +156,11 @@ physical_line(struct framer *fr, const char *line, size_t n, uint64_t off,
 			p->active = true;
 			p->start = off;
 			p->physical = 0;
-			partial_keep_env(p, &env);
+			envelope_keep(&p->env, p->meta, &env);
 		}
 		p->physical++;
-		partial_append(fr, p, env.content, env.len);
+		sb_add_capped(&p->buf, env.content, env.len, fr->max_line,
+		    &p->cut);
 		if (env.partial) {
 			fr->partial_lines++;
 			return;

@@ -23,6 +23,7 @@ enum envelope_type {
 	ENVELOPE_DOCKER,	/* Docker json-file (source <parse> json) */
 	ENVELOPE_CRI,
 	ENVELOPE_AUTO,		/* `container`: Docker or CRI, per file */
+	ENVELOPE_SNIFF,		/* Docker, CRI or none, per file (multiline) */
 };
 
 struct logical_line {
@@ -48,12 +49,12 @@ struct framer_partial {
 	bool		 cut;
 	unsigned	 physical;
 	struct envelope	 env;		/* of the first chunk */
-	char		 meta[96];	/* its time/stream/tag bytes */
+	char		 meta[ENVELOPE_META_MAX]; /* its time, stream, tag */
 };
 
 struct framer {
-	int		 type;		/* resolved when ENVELOPE_AUTO */
-	bool		 auto_type;
+	int		 type;		/* resolved when AUTO or SNIFF */
+	int		 configured;	/* as framer_init was given it */
 	size_t		 max_line;
 	size_t		 max_physical;
 	uint64_t	 pos;		/* file offset of the next byte fed */

@@ -120,6 +120,11 @@ static const struct {
 	{ "spire_shipper_partial_lines_total", ST(partial_lines),
 	  "Partial runtime lines (CRI P, Docker without newline) joined into "
 	  "a later one." },
+	{ "spire_shipper_multiline_lines_total", ST(multiline_lines),
+	  "Lines joined to the multiline event an earlier line started." },
+	{ "spire_shipper_multiline_orphan_lines_total",
+	  ST(multiline_orphans), "Lines before any multiline first line, "
+	  "each kept as a record of its own." },
 	{ "spire_shipper_truncated_lines_total", ST(truncated),
 	  "Lines longer than max_line_size, cut and flagged truncated." },
 	{ "spire_shipper_records_gated_total", ST(gated),

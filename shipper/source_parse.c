@@ -2,24 +2,27 @@
  * source_parse.c — a tail source's <parse> (see source_parse.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "log.h"
 #include "mem.h"
 #include "params.h"
 #include "regex.h"
 #include "source_parse.h"
 
 enum { SP_JSON, SP_CRI, SP_CONTAINER, SP_NONE, SP_DOCKER, SP_REGEXP,
-	SP_SYSLOG, SP_KUBERNETES };
+	SP_SYSLOG, SP_KUBERNETES, SP_MULTILINE };
 
 static const char *const sp_types[] = {
 	"json", "cri", "container", "none", "docker", "regexp", "syslog",
-	"kubernetes", NULL
+	"kubernetes", "multiline", NULL
 };
 static const int sp_envelope[] = {
 	ENVELOPE_DOCKER, ENVELOPE_CRI, ENVELOPE_AUTO, ENVELOPE_NONE,
 	ENVELOPE_DOCKER, ENVELOPE_NONE, ENVELOPE_NONE, ENVELOPE_NONE,
+	ENVELOPE_SNIFF,
 };
 
 /*
@@ -50,7 +53,7 @@ static const struct param_def source_parse_params[] = {
 	{ .name = "@type", .type = PARAM_ENUM, .def = "container",
 	  .choices = sp_types, .offset = S(type),
 	  .help = "json (Docker json-file), cri, container (either, per "
-	  "file), none, regexp, syslog or kubernetes (glog)" },
+	  "file), none, regexp, syslog, kubernetes (glog) or multiline" },
 	TIME_CFG_PARAMS(struct source_parse_cfg, time, "time"),
 	{ .name = "message_key", .type = PARAM_STRING, .def = "log",
 	  .offset = S(message_key), .help = "field for the line" },
@@ -65,6 +68,16 @@ static const struct param_def source_parse_params[] = {
 	{ .name = "max_nesting", .type = PARAM_INT, .def = "64",
 	  .offset = S(max_nesting),
 	  .help = "json: deepest nesting of a non-Docker JSON line" },
+	{ .name = "format_firstline", .type = PARAM_STRING,
+	  .offset = S(format_firstline), .help = "multiline (required): "
+	  "/regexp/ of the line that starts an event; the lines after it "
+	  "that do not match are joined to it with \\n. In a Docker or CRI "
+	  "file the lines are the runtime's log lines, per stream" },
+	{ .name = "format1 ... format20", .type = PARAM_STRING,
+	  .offset = S(format_n), .help = "multiline: /regexp/ each, without "
+	  "flags, from format1 on without gaps; concatenated in order, with "
+	  "/m, the regexp searched in the joined event, whose named groups "
+	  "become fields" },
 	PARAMS_END
 };
 #undef S
@@ -99,21 +112,162 @@ source_parse_regex(struct source_parse *sp, struct err *e)
 	return 0;
 }
 
+/* --- multiline's regexps ------------------------------------------------- */
+
+struct ml_formats {
+	char			*value[ML_FORMAT_MAX];
+	const struct conf_param	*param[ML_FORMAT_MAX];
+};
+
+/* Is the key formatN (digits only after "format")? Sets N. */
+static bool
+format_key(const char *key, unsigned long *n)
+{
+	char	*end;
+
+	if (strncmp(key, "format", 6) != 0 || key[6] < '0' || key[6] > '9')
+		return false;
+	*n = strtoul(key + 6, &end, 10);
+	return *end == '\0';
+}
+
+/* format1...format20 are read here, before the table sees them. */
 static int
-source_parse_setup(struct source_parse *sp, struct err *e)
+ml_take_formats(struct conf_elem *el, struct ml_formats *mf, struct err *e)
+{
+	unsigned long	 n;
+	size_t		 i;
+
+	for (i = 0; i < el->nparams; i++) {
+		struct conf_param	*p = &el->params[i];
+
+		if (!format_key(p->key, &n))
+			continue;
+		if (n < 1 || n > ML_FORMAT_MAX)
+			return err_at(e, p->file, p->line, "<parse> @type "
+			    "multiline: %s: the formats are format1 to "
+			    "format%d", p->key, ML_FORMAT_MAX);
+		mf->value[n - 1] = p->value;
+		mf->param[n - 1] = p;
+		p->used = true;
+	}
+	return 0;
+}
+
+static struct regex *
+ml_compile(const struct conf_param *p, const char *key, unsigned flags,
+    struct err *e)
+{
+	const char	*body;
+	size_t		 len;
+	struct regex	*re;
+
+	if (!multiline_format_body(p->value, &body, &len)) {
+		err_at(e, p->file, p->line, "<parse> @type multiline %s '%s': "
+		    "must be a regexp in slashes, /.../, without flags", key,
+		    p->value);
+		return NULL;
+	}
+	if ((re = regex_compile_fluentd(p->value, flags, e)) == NULL)
+		err_wrap(e, "%s:%d: <parse> @type multiline %s", p->file,
+		    p->line, key);
+	return re;
+}
+
+/* format(n) is missing: before a later one, or there is no format1. */
+static int
+ml_format_missing(const struct conf_elem *el, const struct ml_formats *mf,
+    unsigned n, struct err *e)
+{
+	unsigned	 j;
+
+	for (j = n; j < ML_FORMAT_MAX; j++)
+		if (mf->param[j] != NULL)
+			return err_at(e, mf->param[j]->file,
+			    mf->param[j]->line, "<parse> @type multiline: "
+			    "format%u without format%u: number the formats "
+			    "from format1 on, without gaps", j + 1, n);
+	return err_at(e, el->file, el->line, "<parse> @type multiline needs "
+	    "format1 /REGEXP/ (and format2... to continue it): the regexp "
+	    "of a whole event, whose named groups become fields");
+}
+
+static int
+ml_compile_formats(struct source_parse *sp, const struct conf_elem *el,
+    const struct ml_formats *mf, struct err *e)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	struct regex	*one;
+	const char	*why;
+	char		*joined, key[16];
+	unsigned	 n, i;
+
+	/* Each alone first, as Fluentd checks them, for the line at fault. */
+	for (i = 0; i < ML_FORMAT_MAX; i++) {
+		if (mf->param[i] == NULL)
+			continue;
+		snprintf(key, sizeof key, "format%u", i + 1);
+		if ((one = ml_compile(mf->param[i], key, REGEX_DOTALL, e)) ==
+		    NULL)
+			return -1;
+		regex_free(one);
+	}
+	/* Each is /.../ by now: what can be wrong is a gap. */
+	if ((n = multiline_join_formats(mf->value, &sb, &why)) != 0) {
+		sb_free(&sb);
+		return ml_format_missing(el, mf, n, e);
+	}
+	for (n = 0; n < ML_FORMAT_MAX && mf->param[n] != NULL; n++)
+		;
+	joined = xasprintf("/%s/", sb_cstr(&sb));
+	sp->re = regex_compile_fluentd(joined, REGEX_DOTALL, e);
+	free(joined);
+	sb_free(&sb);
+	if (sp->re == NULL)
+		return err_wrap(e, "%s:%d: <parse> @type multiline format1..."
+		    "format%u together", el->file, el->line, n);
+	if (regex_ngroups(sp->re) == 0)
+		return err_at(e, el->file, el->line, "<parse> @type multiline: "
+		    "format1...format%u have no named group: use (?<name>...) "
+		    "for each field", n);
+	return 0;
+}
+
+static int
+source_parse_multiline(struct source_parse *sp, const struct conf_elem *el,
+    const struct ml_formats *mf, struct err *e)
+{
+	const struct conf_param	*fl = conf_param_get(el, "format_firstline");
+
+	if (fl == NULL)
+		return err_at(e, el->file, el->line, "<parse> @type multiline "
+		    "needs format_firstline /REGEXP/, the start of an event "
+		    "(without it Fluentd emits whenever the lines so far match "
+		    "the formats, which the shipper does not do)");
+	if ((sp->first_re = ml_compile(fl, "format_firstline", 0, e)) == NULL)
+		return -1;
+	return ml_compile_formats(sp, el, mf, e);
+}
+
+static int
+source_parse_setup(struct source_parse *sp, const struct conf_elem *el,
+    const struct ml_formats *mf, struct err *e)
 {
 	sp->envelope = sp_envelope[sp->cfg.type];
-	if (source_parse_regex(sp, e) != 0)
+	if (sp->cfg.type == SP_MULTILINE) {
+		if (source_parse_multiline(sp, el, mf, e) != 0)
+			return -1;
+	} else if (source_parse_regex(sp, e) != 0)
 		return -1;
 	/* The runtime's time stays in the record as it was written. */
-	if (sp->envelope != ENVELOPE_NONE && sp->cfg.time.time_key != NULL &&
+	if (sp->re == NULL && sp->envelope != ENVELOPE_NONE &&
+	    sp->cfg.time.time_key != NULL &&
 	    strcmp(sp->cfg.time.time_key, "time") == 0) {
 		sp->cfg.time.keep_time_key = true;
 		sp->runtime_time = sp->cfg.time.time_format == NULL;
 	}
 	if (sp->envelope == ENVELOPE_DOCKER)
 		sp->jp = json_parser_new((unsigned)sp->cfg.max_nesting);
-	(void)e;
 	return 0;
 }
 
@@ -134,6 +288,10 @@ source_parse_legacy(struct source_parse *sp, struct conf_elem *source,
 		    "'%s': valid formats are json, cri, container, none, "
 		    "regexp, syslog, kubernetes",
 		    format);
+	if (i == SP_MULTILINE)
+		return err_at(e, source->file, source->line, "<source> format "
+		    "multiline: write it as <parse> @type multiline, with "
+		    "format_firstline and format1... inside the <parse>");
 	sp->cfg.type = (int)i;
 	note_time_key(sp, source);
 	for (i = 0; i < source->nparams; i++) {
@@ -149,7 +307,7 @@ source_parse_legacy(struct source_parse *sp, struct conf_elem *source,
 		free(*slot);
 		*slot = xstrdup(p->value);
 	}
-	return source_parse_setup(sp, e);
+	return source_parse_setup(sp, source, NULL, e);
 }
 
 int
@@ -157,6 +315,8 @@ source_parse_init(struct source_parse *sp, struct conf_elem *source,
     const char *legacy_format, struct err *e)
 {
 	struct conf_elem	*el = NULL;
+	struct ml_formats	 mf;
+	const char		*type;
 	size_t			 i;
 
 	memset(sp, 0, sizeof *sp);
@@ -172,16 +332,20 @@ source_parse_init(struct source_parse *sp, struct conf_elem *source,
 		return source_parse_legacy(sp, source, legacy_format, e);
 	if (el == NULL)
 		return params_defaults(source_parse_params, &sp->cfg, e) != 0 ?
-		    -1 : source_parse_setup(sp, e);
+		    -1 : source_parse_setup(sp, source, NULL, e);
 	sp->file = el->file;
 	sp->line = el->line;
 	note_time_key(sp, el);
+	memset(&mf, 0, sizeof mf);
+	if ((type = conf_get(el, "@type")) != NULL &&
+	    strcmp(type, "multiline") == 0 && ml_take_formats(el, &mf, e) != 0)
+		return -1;
 	if (params_apply(source_parse_params, el, &sp->cfg, "<source> <parse>",
 	    e) != 0 || params_check_sections(el, NULL, "<source> <parse>",
 	    e) != 0 || time_cfg_check(&sp->cfg.time, el, e) != 0)
 		return -1;
 	el->used = true;
-	return source_parse_setup(sp, e);
+	return source_parse_setup(sp, el, &mf, e);
 }
 
 void
@@ -189,7 +353,8 @@ source_parse_free(struct source_parse *sp)
 {
 	json_parser_free(sp->jp);
 	regex_free(sp->re);
-	sp->re = NULL;
+	regex_free(sp->first_re);
+	sp->re = sp->first_re = NULL;
 	params_free(source_parse_params, &sp->cfg);
 	sp->jp = NULL;
 }
@@ -272,9 +437,11 @@ source_parse_record(struct source_parse *sp, struct batch *b,
 
 	r->offset = ll->offset;
 	r->time = env->time_ns != 0 ? env->time_ns : now;
-	if (sp->re != NULL)
+	if (sp->re != NULL) {
 		regex_line(sp, b, r, ll, st);
-	else if (ll->not_envelope && sp->envelope != ENVELOPE_NONE)
+		if (env->stream != NULL)	/* multiline in a container log */
+			add_copy(b, "stream", env->stream, env->streamlen);
+	} else if (ll->not_envelope && sp->envelope != ENVELOPE_NONE)
 		raw_line(sp, b, r, ll, st);
 	else {
 		add_copy(b, sp->cfg.message_key, ll->content, ll->len);
@@ -294,6 +461,82 @@ source_parse_record(struct source_parse *sp, struct batch *b,
 	/* The runtime's own time was read with the envelope already. */
 	if (!sp->runtime_time || ll->not_envelope || env->time_ns == 0)
 		time_cfg_apply(&sp->cfg.time, b, r, first, st);
+}
+
+/* --- multiline: lines into events --------------------------------------- */
+
+bool
+source_parse_joins(const struct source_parse *sp)
+{
+	return sp->cfg.type == SP_MULTILINE;
+}
+
+struct join_ctx {
+	struct source_parse	*sp;
+	line_fn			 fn;
+	void			*arg;
+	const char		*path;
+	struct stats		*st;
+};
+
+static void
+orphan_told(struct join_ctx *jc, const struct ml_event *ev)
+{
+	if (jc->sp->orphan_told)
+		return;
+	jc->sp->orphan_told = true;
+	log_warn("%s: offset %llu: a line before any line matching "
+	    "format_firstline (%s:%d) is kept as a record of its own (the "
+	    "first such line; spire_shipper_multiline_orphan_lines_total "
+	    "counts them)", jc->path ? jc->path : "input",
+	    (unsigned long long)ev->offset, jc->sp->file, jc->sp->line);
+}
+
+/* An event (or an orphan line) as the logical line it stands for. */
+static void
+join_emit(void *arg, const struct ml_event *ev)
+{
+	struct join_ctx		*jc = arg;
+	struct logical_line	 ll;
+
+	if (ev->orphan) {
+		jc->st->multiline_orphans++;
+		orphan_told(jc, ev);
+	} else
+		jc->st->multiline_lines += ev->lines - 1;
+	if (ev->cut)
+		jc->st->truncated++;
+	memset(&ll, 0, sizeof ll);
+	ll.content = ev->text;
+	ll.len = ev->len;
+	ll.offset = ev->offset;
+	ll.end = ev->end;
+	ll.env = ev->env;
+	ll.physical = ev->lines;
+	ll.truncated = ev->truncated;
+	jc->fn(jc->arg, &ll);
+}
+
+void
+source_parse_join(struct source_parse *sp, struct multiline *ml,
+    const struct logical_line *ll, line_fn fn, void *arg, const char *path,
+    struct stats *st)
+{
+	struct join_ctx	 jc = { sp, fn, arg, path, st };
+	struct ml_line	 l = { ll->content, ll->len, ll->offset, ll->end,
+			    &ll->env, ll->truncated };
+
+	multiline_feed(ml, &l, regex_match(sp->first_re, ll->content,
+	    ll->len), join_emit, &jc);
+}
+
+void
+source_parse_join_flush(struct source_parse *sp, struct multiline *ml,
+    line_fn fn, void *arg, const char *path, struct stats *st)
+{
+	struct join_ctx	 jc = { sp, fn, arg, path, st };
+
+	multiline_flush(ml, join_emit, &jc);
 }
 
 void

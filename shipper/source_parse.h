@@ -7,6 +7,12 @@
  * runtime's, as written) and CRI's `logtag`, so one `key_name log`
  * serves both runtimes. The event time is the runtime's, unless the
  * source's time_key names another field.
+ *
+ * The line types regexp, syslog and kubernetes make a record of the
+ * named groups of one regexp. multiline first joins lines into events
+ * (parsers/multiline.h) inside whatever envelope the file has, then
+ * does the same with format1...formatN: the joining state is per file,
+ * so the caller keeps a struct multiline beside its framer.
  */
 #ifndef SHIPPER_SOURCE_PARSE_H
 #define SHIPPER_SOURCE_PARSE_H
@@ -14,6 +20,7 @@
 #include "config.h"
 #include "err.h"
 #include "framer.h"
+#include "multiline.h"
 #include "parse_conf.h"
 #include "record.h"
 #include "stats.h"
@@ -29,13 +36,20 @@ struct source_parse_cfg {
 	char		*message_format;
 	bool		 with_priority;
 	long long	 max_nesting;
+	char		*format_firstline;
+	char		*format_n;	/* only the reference's row: the
+					   formatN are read before the table */
 };
 
 struct source_parse {
 	struct source_parse_cfg cfg;
 	enum envelope_type envelope;
 	struct json_parser *jp;
-	struct regex	*re;		/* regexp, syslog, kubernetes */
+	struct regex	*re;		/* regexp, syslog, kubernetes,
+					   multiline (format1...formatN) */
+	struct regex	*first_re;	/* multiline: format_firstline */
+	bool		 orphan_told;	/* a line before a first line was
+					   logged (once per source) */
 	bool		 runtime_time;	/* time_key is the envelope's time */
 	const char	*file;
 	int		 line;
@@ -62,6 +76,21 @@ const char *source_parse_type(const struct source_parse *sp);
 void	source_parse_record(struct source_parse *sp, struct batch *b,
 	    struct record *r, const struct logical_line *ll, int64_t now,
 	    const char *path_key, const char *path, struct stats *st);
+
+/* Does it join lines into events (multiline)? */
+bool	source_parse_joins(const struct source_parse *sp);
+/*
+ * multiline: one logical line into the file's pending events (ml, from
+ * multiline_init with max_line_size). Each event it completes, and each
+ * line before any first line, comes out through fn as a logical line
+ * for source_parse_record. path: the file, for the log.
+ */
+void	source_parse_join(struct source_parse *sp, struct multiline *ml,
+	    const struct logical_line *ll, line_fn fn, void *arg,
+	    const char *path, struct stats *st);
+/* multiline: the pending events out through fn (idle, end, shutdown). */
+void	source_parse_join_flush(struct source_parse *sp, struct multiline *ml,
+	    line_fn fn, void *arg, const char *path, struct stats *st);
 
 /* The reference of the <parse> section. */
 void	source_parse_reference(struct strbuf *out);

@@ -28,6 +28,8 @@ struct stats {
 	uint64_t	 physical_lines;
 	uint64_t	 partial_lines;	/* joined into a later line */
 	uint64_t	 lines;		/* logical lines, after joining */
+	uint64_t	 multiline_lines; /* appended to a multiline event */
+	uint64_t	 multiline_orphans; /* before any format_firstline */
 	uint64_t	 truncated;	/* longer than max_line_size */
 	uint64_t	 bad[BAD_NKINDS];
 	uint64_t	 dropped[DROP_NREASONS];

@@ -88,8 +88,10 @@ static const struct param_def tail_params[] = {
 	  .def = "false", .offset = T(ignore_repeated_permission_error),
 	  .help = "report an unreadable file once only" },
 	{ .name = "multiline_flush_interval", .type = PARAM_TIME, .def = "0",
-	  .flags = PARAM_NOOP, .offset = T(multiline_flush_interval),
-	  .help = "accepted (no multiline parser here)" },
+	  .offset = T(multiline_flush_interval),
+	  .help = "<parse> @type multiline: an event with no new line for "
+	  "this long comes out (0: only when the next one starts, at "
+	  "rotation or at shutdown)" },
 	{ .name = "pos_file_compaction_interval", .type = PARAM_TIME,
 	  .def = "0", .flags = PARAM_NOOP,
 	  .offset = T(pos_file_compaction_interval),
@@ -513,6 +515,7 @@ tail_stop(struct source *s)
 		return;
 	t->stopping = true;
 	tail_files_drain_rotated(t);
+	tail_files_flush_events(t);
 	tail_positions_sync(t);
 	loop_del_timer(t->loop, t->stat_timer);
 	if (t->unblock_timer != NULL)

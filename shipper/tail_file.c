@@ -52,6 +52,7 @@ file_new(struct tail *t, const char *path, int fd, uint64_t ino)
 	f->ino = ino;
 	f->wd = -1;
 	framer_init(&f->fr, t->parse.envelope, t->cfg->max_line_size);
+	multiline_init(&f->ml, t->cfg->max_line_size);
 	f->tag = tail_expand_tag(t->cfg->tag, path);
 	f->rt = pipeline_route_label(t->src->pl, t->src->label, f->tag,
 	    strlen(f->tag));
@@ -67,6 +68,7 @@ file_seek(struct tail_file *f, uint64_t off)
 {
 	f->read_off = f->delivered = off;
 	framer_reset(&f->fr, off);
+	multiline_reset(&f->ml);
 }
 
 static void
@@ -112,6 +114,7 @@ static void
 file_free(struct tail_file *f)
 {
 	framer_free(&f->fr);
+	multiline_free(&f->ml);
 	free(f->path);
 	free(f->origin);
 	free(f->tag);
@@ -150,8 +153,9 @@ file_save_position(struct tail_file *f)
 
 /* --- reading ------------------------------------------------------------- */
 
+/* A logical line, or a multiline event, becomes a record. */
 static void
-on_line(void *arg, const struct logical_line *ll)
+on_record(void *arg, const struct logical_line *ll)
 {
 	struct tail_file	*f = arg;
 	struct tail		*t = f->t;
@@ -169,6 +173,29 @@ on_line(void *arg, const struct logical_line *ll)
 	tstats(t)->lines++;
 	t->src->lines++;
 	route_run(f->rt, b);
+}
+
+static void
+on_line(void *arg, const struct logical_line *ll)
+{
+	struct tail_file	*f = arg;
+	struct tail		*t = f->t;
+
+	if (!source_parse_joins(&t->parse)) {
+		on_record(f, ll);
+		return;
+	}
+	f->ml_fed = loop_now_ms();
+	source_parse_join(&t->parse, &f->ml, ll, on_record, f, f->path,
+	    tstats(t));
+}
+
+/* Multiline: the pending events come out (idle, end of file, stop). */
+static void
+file_flush_events(struct tail_file *f)
+{
+	source_parse_join_flush(&f->t->parse, &f->ml, on_record, f, f->path,
+	    tstats(f->t));
 }
 
 static void
@@ -227,7 +254,8 @@ file_deliver(struct tail_file *f)
 		return -1;
 	}
 	batch_reset(b);
-	f->delivered = framer_resume_offset(&f->fr);
+	/* Not past a pending event: a restart reads it again, whole. */
+	f->delivered = multiline_resume(&f->ml, framer_resume_offset(&f->fr));
 	file_save_position(f);
 	return 0;
 }
@@ -338,6 +366,7 @@ file_finish(struct tail_file *f)
 
 	batch_reset(&t->batch);
 	framer_finish(&f->fr, on_line, f);
+	file_flush_events(f);
 	file_deliver(f);
 	if (f->holder != NULL) {
 		f->holder->holds--;
@@ -793,6 +822,26 @@ reap(struct tail *t)
 	}
 }
 
+/*
+ * multiline_flush_interval: an event pending that long with no line
+ * since comes out, once the file has been read to its end (an event is
+ * not cut short because the rest of it is still unread).
+ */
+static void
+check_idle_event(struct tail_file *f, uint64_t now)
+{
+	uint64_t	 wait = (uint64_t)(f->t->cfg->multiline_flush_interval *
+			    1000);
+
+	if (wait == 0 || f->gone || f->dirty || f->failed || !f->at_eof ||
+	    !multiline_pending(&f->ml) || now < f->ml_fed + wait ||
+	    route_blocked(f->rt))
+		return;
+	batch_reset(&f->t->batch);
+	file_flush_events(f);
+	file_deliver(f);
+}
+
 void
 tail_files_check(struct tail *t)
 {
@@ -811,6 +860,7 @@ tail_files_check(struct tail *t)
 			check_draining(f, now);
 		else if (f->fd != -1)
 			check_live(f);
+		check_idle_event(f, now);
 	}
 	reap(t);
 }
@@ -833,6 +883,26 @@ tail_files_drain_rotated(struct tail *t)
 		if (!f->gone)
 			file_save_position(f);
 	reap(t);
+}
+
+void
+tail_files_flush_events(struct tail *t)
+{
+	struct tail_file	*f;
+
+	for (f = t->files; f != NULL; f = f->next) {
+		if (f->gone || f->failed || !multiline_pending(&f->ml) ||
+		    route_blocked(f->rt))
+			continue;
+		/* A notice may be left of what was read already. */
+		if (f->dirty && file_read(f, READ_BUDGET))
+			continue;
+		if (f->failed || !f->at_eof || !multiline_pending(&f->ml))
+			continue;
+		batch_reset(&t->batch);
+		file_flush_events(f);
+		file_deliver(f);
+	}
 }
 
 void

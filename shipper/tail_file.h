@@ -32,6 +32,8 @@ struct tail_file {
 	uint64_t	 fingerprint;	/* hash of the first line; the
 					   records' source identity */
 	struct framer	 fr;
+	struct multiline ml;		/* <parse> @type multiline's events */
+	uint64_t	 ml_fed;	/* ms, when lines last came */
 	char		*tag;
 	struct route	*rt;
 	struct pos_entry *pe;		/* held by the oldest of a chain */
@@ -92,6 +94,12 @@ void	tail_files_check(struct tail *t);
 void	tail_files_drain_rotated(struct tail *t);
 void	tail_files_free(struct tail *t);
 void	tail_positions_sync(struct tail *t);
+/*
+ * Stopping: the pending multiline events of the files read to their end
+ * come out (as Fluentd's do); a file with more to read keeps its event
+ * pending and its position before it, to read it whole at the next start.
+ */
+void	tail_files_flush_events(struct tail *t);
 /* Pos entries whose files rotated away or vanished while we were down. */
 void	tail_recover(struct tail *t);
 
