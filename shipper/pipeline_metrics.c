@@ -127,6 +127,8 @@ static const struct {
 	  "moved into the parser)." },
 	{ "spire_shipper_records_delivered_total", ST(records_out),
 	  "Records every output together took." },
+	{ "spire_shipper_error_events_total", ST(error_events),
+	  "Records a filter failed on, copied to <label @ERROR>." },
 	{ "spire_shipper_read_errors_total", ST(read_errors),
 	  "Read errors on input files." },
 	{ "spire_shipper_rotations_total", ST(rotations),
