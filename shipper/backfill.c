@@ -416,9 +416,10 @@ summary_text(const struct bf_run *br, double secs)
 	fputc('\n', stderr);
 	if (br->acks.records_in > 0)
 		fprintf(stderr, "  buffered   %llu acknowledged, %llu rejected "
-		    "(dead letters), %llu sent again, %llu given up\n",
-		    (unsigned long long)br->acks.acked,
+		    "(dead letters; %llu more to @ERROR), %llu sent again, %llu "
+		    "given up\n", (unsigned long long)br->acks.acked,
 		    (unsigned long long)br->acks.dead,
+		    (unsigned long long)br->acks.errored,
 		    (unsigned long long)br->acks.retried,
 		    (unsigned long long)(br->acks.dropped_retry +
 		    br->acks.dropped_overflow));
@@ -455,8 +456,8 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    "\"gated\":%llu,\"truncated\":%llu,\"read_errors\":%llu,"
 	    "\"output_errors\":%llu,\"seconds\":%.3f,\"acked\":%llu,"
 	    "\"dead_letters\":%llu,\"resent\":%llu,\"given_up\":%llu,"
-	    "\"error_events\":%llu,\"dropped\":{", br->read, br->failed,
-	    br->skipped,
+	    "\"error_events\":%llu,\"rejected_to_error\":%llu,"
+	    "\"dropped\":{", br->read, br->failed, br->skipped,
 	    (unsigned long long)st->bytes,
 	    (unsigned long long)st->physical_lines,
 	    (unsigned long long)st->partial_lines,
@@ -469,7 +470,8 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    (unsigned long long)br->acks.dead,
 	    (unsigned long long)br->acks.retried,
 	    (unsigned long long)(br->acks.dropped_retry +
-	    br->acks.dropped_overflow), (unsigned long long)st->error_events);
+	    br->acks.dropped_overflow), (unsigned long long)st->error_events,
+	    (unsigned long long)br->acks.errored);
 	summary_drops(st, out, true);
 	fprintf(out, "},\"bad\":{");
 	summary_kinds(st, out, true);

@@ -605,6 +605,7 @@ pipeline_new(struct conf *c, unsigned flags, struct err *e)
 	}
 	if (label_find(pl, "@ERROR") != NULL)
 		pl->error_label = label_find(pl, "@ERROR")->arg;
+	error_label_attach(pl);
 	return pl;
 }
 
@@ -648,6 +649,7 @@ pipeline_free(struct pipeline *pl)
 	for (i = 0; i < pl->cap_routes; i++)
 		route_free(pl->routes[i]);
 	free(pl->routes);
+	error_label_free(pl);
 	params_free(system_params, &pl->sys);
 	params_free(system_log_params, &pl->sys);
 	if (pl->conf != NULL) {
@@ -809,6 +811,7 @@ pipeline_buffer_totals(const struct pipeline *pl, struct buffer_stats *sum)
 		sum->records_in += bs->records_in;
 		sum->acked += bs->acked;
 		sum->dead += bs->dead;
+		sum->errored += bs->errored;
 		sum->retried += bs->retried;
 		sum->dropped_overflow += bs->dropped_overflow;
 		sum->dropped_retry += bs->dropped_retry;

@@ -58,6 +58,8 @@ struct pipeline {
 	struct directive *dirs;
 	size_t		 ndirs;
 	const char	*error_label;	/* <label @ERROR>'s arg, or NULL */
+	struct batch	*error_batch;	/* outputs' error events (error_label.c) */
+	struct json_parser *error_json;
 	struct route	**routes;	/* the cache, open addressing */
 	size_t		 nroutes;
 	size_t		 cap_routes;
@@ -81,6 +83,11 @@ struct route {
 	struct route	*err;
 	struct batch	*errs;
 };
+
+/* error_label.c: outputs outside <label @ERROR> hand the records they
+ * give up to it; and what that needs, freed. */
+void	error_label_attach(struct pipeline *pl);
+void	error_label_free(struct pipeline *pl);
 
 /* The reference of <system>. */
 void	pipeline_reference_system(struct strbuf *out);

@@ -3,7 +3,9 @@
 # sends its records into that label only, following and backfilling
 # alike; the parser filter's error events (lines that do not parse)
 # reach <label @ERROR>'s own output, counted, and not the label's; a
-# <label @FLUENT_LOG> is accepted and receives nothing.
+# <label @FLUENT_LOG> is accepted and receives nothing; the documents
+# Elasticsearch (the emulator) rejects for good go to @ERROR instead of
+# the dead-letter file.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 GOOD=30
@@ -120,4 +122,66 @@ kill -TERM "$SPID"
 wait "$SPID"
 tap_is $? 0 "follow: SIGTERM, exit 0"
 check follow "$F"
+
+# --- what Elasticsearch rejects ------------------------------------------------
+es_start es || { tap_ok 1 "the Elasticsearch emulator starts"; tap_done; }
+E="$WORK/esrun"
+mkdir -p "$E/logs"
+"$PYTHON3" - "$E/logs/spire-server-0.log" <<'PY'
+import json, sys
+inner = [{"level": "error", "msg": "good %d" % i} for i in range(5)] + [
+    {"level": "error", "msg": "bad metrics", "metrics": {"duration_ms": "slow"}},
+    {"level": "warning", "msg": "bad kubernetes", "kubernetes": "node-1"}]
+with open(sys.argv[1], "w") as f:
+    for i, r in enumerate(inner):
+        f.write(json.dumps({"log": json.dumps(r) + "\n", "stream": "stderr",
+                            "time": "2024-05-01T08:00:0%dZ" % i}) + "\n")
+PY
+cat > "$E.conf" <<CONF
+<source>
+  @type tail
+  path $E/logs/*.log
+  tag spire.*
+  read_from_head true
+  <parse>
+    @type json
+  </parse>
+</source>
+<filter spire.**>
+  @type parser
+  key_name log
+  <parse>
+    @type json
+  </parse>
+</filter>
+<match spire.**>
+  @type elasticsearch
+  host 127.0.0.1
+  port $ES_PORT
+  logstash_format true
+  logstash_prefix spire-logs
+  template_name spire-logs
+  template_file $top_srcdir/templates/spire-logs-template.json
+</match>
+<label @ERROR>
+  <match spire.**>
+    @type file
+    path $E/error.ndjson
+  </match>
+</label>
+CONF
+"$SHIPPER" -c "$E.conf" --backfill "$E/logs" --no-progress \
+    --summary-json "$E/summary.json" > /dev/null 2> "$E/err"
+tap_is $? 0 "elasticsearch: the backfill exits 0 (@ERROR took the rest)"
+tap_is "$($ESCTL "$ES_PORT" count 'spire-logs-*' 2>/dev/null)" 5 \
+    "elasticsearch: the documents it takes are indexed"
+tap_is "$(grep -c '"msg":"bad ' "$E/error.ndjson" 2>/dev/null)" 2 \
+    "elasticsearch: the two it rejects are in @ERROR's output"
+tap_grep '"msg":"bad metrics","metrics":\{"duration_ms":"slow"\}' \
+    "$E/error.ndjson" "elasticsearch: ... as they were sent"
+tap_is "$(json_get "$E/summary.json" rejected_to_error)/$(json_get \
+    "$E/summary.json" dead_letters)" 2/0 \
+    "elasticsearch: counted as rejected to @ERROR, not dead letters"
+tap_ok "$(grep -q 'bad metrics' "$E/err"; echo $((1 - $?)))" \
+    "elasticsearch: no dead-letter line in the log"
 tap_done
