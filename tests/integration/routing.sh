@@ -27,6 +27,18 @@ PY
 }
 log "$WORK/logs/app.log"
 
+json_parser() {	# json_parser TAGS — a parser filter reading log as JSON
+	cat <<CONF
+<filter $1>
+  @type parser
+  key_name log
+  <parse>
+    @type json
+  </parse>
+</filter>
+CONF
+}
+
 conf() {	# conf DIR — the configuration, its outputs in DIR
 	cat <<CONF
 <source>
@@ -51,13 +63,7 @@ conf() {	# conf DIR — the configuration, its outputs in DIR
   </match>
 </label>
 <label @APP>
-  <filter app.**>
-    @type parser
-    key_name log
-    <parse>
-      @type json
-    </parse>
-  </filter>
+$(json_parser 'app.**')
   <match app.**>
     @type file
     path $1/app.ndjson
@@ -147,13 +153,7 @@ cat > "$E.conf" <<CONF
     @type json
   </parse>
 </source>
-<filter spire.**>
-  @type parser
-  key_name log
-  <parse>
-    @type json
-  </parse>
-</filter>
+$(json_parser 'spire.**')
 <match spire.**>
   @type elasticsearch
   host 127.0.0.1

@@ -294,33 +294,34 @@ START_TEST(test_inject_keys)
 }
 END_TEST
 
+/* <inject> lines (time_key t) and the value of t they give T1. */
+static const struct {
+	const char	*inject;
+	const char	*t;
+} time_cases[] = {
+	{ "    time_type unixtime_millis\n", "1714550402224" },
+	{ "    time_type unixtime_micros\n", "1714550402224323" },
+	{ "    time_type unixtime_nanos\n", "1714550402224323240" },
+	{ "    time_type string\n    utc true\n", "\"2024-05-01T08:00:02Z\"" },
+	{ "    time_type string\n    timezone -08:00\n",
+	  "\"2024-05-01T00:00:02-08:00\"" },
+	{ "    time_type string\n    time_format %Y-%m-%dT%H:%M:%S.%NZ\n"
+	  "    localtime false\n", "\"2024-05-01T08:00:02.224323240Z\"" },
+	{ "    time_type string\n    time_format %d/%b/%Y:%H:%M:%S.%L %z\n"
+	  "    timezone +0530\n", "\"01/May/2024:13:30:02.224 +0530\"" },
+};
+
 START_TEST(test_inject_time_types)
 {
 	const int64_t	 ts[] = { T1 };
+	char		*inject = xasprintf("    time_key t\n%s",
+			    time_cases[_i].inject);
+	char		*want = xasprintf("{\"msg\":\"m\",\"n\":7,\"t\":%s}\n",
+			    time_cases[_i].t);
 
-	ck_assert_str_eq(injected("    time_key t\n    time_type "
-	    "unixtime_millis\n", NULL, ts, 1),
-	    "{\"msg\":\"m\",\"n\":7,\"t\":1714550402224}\n");
-	ck_assert_str_eq(injected("    time_key t\n    time_type "
-	    "unixtime_micros\n", NULL, ts, 1),
-	    "{\"msg\":\"m\",\"n\":7,\"t\":1714550402224323}\n");
-	ck_assert_str_eq(injected("    time_key t\n    time_type "
-	    "unixtime_nanos\n", NULL, ts, 1),
-	    "{\"msg\":\"m\",\"n\":7,\"t\":1714550402224323240}\n");
-	ck_assert_str_eq(injected("    time_key t\n    time_type string\n"
-	    "    utc true\n", NULL, ts, 1),
-	    "{\"msg\":\"m\",\"n\":7,\"t\":\"2024-05-01T08:00:02Z\"}\n");
-	ck_assert_str_eq(injected("    time_key t\n    time_type string\n"
-	    "    timezone -08:00\n", NULL, ts, 1), "{\"msg\":\"m\",\"n\":7,"
-	    "\"t\":\"2024-05-01T00:00:02-08:00\"}\n");
-	ck_assert_str_eq(injected("    time_key t\n    time_type string\n"
-	    "    time_format %Y-%m-%dT%H:%M:%S.%NZ\n    localtime false\n",
-	    NULL, ts, 1), "{\"msg\":\"m\",\"n\":7,"
-	    "\"t\":\"2024-05-01T08:00:02.224323240Z\"}\n");
-	ck_assert_str_eq(injected("    time_key t\n    time_type string\n"
-	    "    time_format %d/%b/%Y:%H:%M:%S.%L %z\n    timezone +0530\n",
-	    NULL, ts, 1), "{\"msg\":\"m\",\"n\":7,"
-	    "\"t\":\"01/May/2024:13:30:02.224 +0530\"}\n");
+	ck_assert_str_eq(injected(inject, NULL, ts, 1), want);
+	free(inject);
+	free(want);
 }
 END_TEST
 
@@ -402,7 +403,8 @@ test_suite(void)
 	tcase_add_test(tc, test_stdout);
 	tcase_add_test(tc, test_null);
 	tcase_add_test(tc, test_inject_keys);
-	tcase_add_test(tc, test_inject_time_types);
+	tcase_add_loop_test(tc, test_inject_time_types, 0,
+	    (int)(sizeof time_cases / sizeof time_cases[0]));
 	tcase_add_test(tc, test_inject_localtime);
 	tcase_add_test(tc, test_inject_single_value);
 	tcase_add_test(tc, test_inject_errors);
