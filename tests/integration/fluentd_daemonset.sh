@@ -125,7 +125,10 @@ print(sum(int(float(v)) for v in re.findall(
     rb"^spire_shipper_input_lines_total\{[^}]*\} (\S+)", t, re.M)))' \
 	    "$FLUENTD_PROMETHEUS_PORT" 2>/dev/null
 }
-wait_for 30 sh -c "[ \"\$(lines_read)\" = $LINES ]" 2>/dev/null
+lines_are() {
+	[ "$(lines_read)" = "$1" ]
+}
+wait_for 30 lines_are "$LINES"
 tap_is "$(lines_read)" "$LINES" "kafka2: the tail source reads every line"
 # kafka2's buffer is Fluentd's default (memory, flush_interval 60s): a
 # SIGTERM flushes it, as it does in a pod that stops.
