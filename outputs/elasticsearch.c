@@ -459,7 +459,8 @@ es_templates_settled(struct es *es, bool ok)
 static int
 send_chunk(struct es *es, struct chunk *c, struct err *e)
 {
-	struct es_sink		 sink = { chunk_settle_cb, chunk_done_cb, c };
+	struct es_sink		 sink = { chunk_settle_cb, chunk_done_cb, c,
+				    es->error_sink, es->error_arg };
 	struct es_entry		*ents;
 	size_t			 n, i, k = 0;
 	int			 rc;
@@ -470,6 +471,7 @@ send_chunk(struct es *es, struct chunk *c, struct err *e)
 		if (!chunk_entry_pending(c, i))
 			continue;
 		ents[k].p = chunk_entry(c, i, &ents[k].len);
+		ents[k].tag = chunk_entry_tag(c, i);
 		ents[k++].slot = i;
 	}
 	rc = es_send_entries(es, ents, k, &sink, e);
@@ -485,6 +487,8 @@ es_start(struct output *o, struct loop *l, struct err *e)
 	struct es	*es = o->priv;
 
 	es->loop = l;
+	es->error_sink = o->error_sink;
+	es->error_arg = o->error_arg;
 	if ((es->http = http_new(l, e)) == NULL)
 		return err_wrap(e, "%s", es->who);
 	es->dead.who = es->who;

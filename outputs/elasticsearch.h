@@ -22,6 +22,7 @@ struct es_counters {
 	uint64_t	 retried;	/* entries to be sent again (429, 5xx) */
 	uint64_t	 failed;	/* bulk requests that failed whole */
 	uint64_t	 dead_letters;	/* entries rejected for good */
+	uint64_t	 error_events;	/* of those, taken by <label @ERROR> */
 	uint64_t	 duplicates;	/* create answered 409: already there */
 	uint64_t	 splits;	/* requests halved after a 413 */
 	uint64_t	 bytes_raw;	/* bulk bodies before compression */

@@ -32,85 +32,6 @@ static const struct param_def format_params[] = {
 };
 #undef F
 
-/*
- * <inject> (Fluentd's names). Adding the tag, time or host to records is
- * not implemented yet: a configuration that asks for it is refused, one
- * that leaves them unset (the DaemonSet's `|| use_nil`) loads.
- */
-struct inject_cfg {
-	char	*tag_key;
-	char	*time_key;
-	char	*hostname_key;
-	char	*worker_id_key;
-	char	*time_type;
-	char	*time_format;
-	bool	 localtime;
-	bool	 utc;
-	char	*timezone;
-	char	*hostname;
-};
-
-#define I(field)	offsetof(struct inject_cfg, field)
-static const struct param_def inject_params[] = {
-	{ .name = "tag_key", .type = PARAM_STRING, .offset = I(tag_key),
-	  .help = "not implemented: must be unset" },
-	{ .name = "time_key", .type = PARAM_STRING, .offset = I(time_key),
-	  .help = "not implemented: must be unset (records carry @timestamp)" },
-	{ .name = "hostname_key", .type = PARAM_STRING,
-	  .offset = I(hostname_key), .help = "not implemented: must be unset" },
-	{ .name = "worker_id_key", .type = PARAM_STRING,
-	  .offset = I(worker_id_key), .help = "not implemented: must be unset" },
-	{ .name = "time_type", .type = PARAM_STRING, .flags = PARAM_NOOP,
-	  .offset = I(time_type), .help = "with time_key only" },
-	{ .name = "time_format", .type = PARAM_STRING, .flags = PARAM_NOOP,
-	  .offset = I(time_format), .help = "with time_key only" },
-	{ .name = "localtime", .type = PARAM_BOOL, .def = "false",
-	  .flags = PARAM_NOOP, .offset = I(localtime),
-	  .help = "with time_key only" },
-	{ .name = "utc", .type = PARAM_BOOL, .def = "true", .flags = PARAM_NOOP,
-	  .offset = I(utc), .help = "with time_key only" },
-	{ .name = "timezone", .type = PARAM_STRING, .flags = PARAM_NOOP,
-	  .offset = I(timezone), .help = "with time_key only" },
-	{ .name = "hostname", .type = PARAM_STRING, .flags = PARAM_NOOP,
-	  .offset = I(hostname), .help = "with hostname_key only" },
-	PARAMS_END
-};
-#undef I
-
-static int
-inject_check(struct conf_elem *match, struct err *e)
-{
-	struct inject_cfg	 ic;
-	struct conf_elem	*el = NULL;
-	const char		*asked = NULL;
-	size_t			 i;
-	int			 rc;
-
-	for (i = 0; i < match->nelems; i++)
-		if (strcmp(match->elems[i].name, "inject") == 0)
-			el = &match->elems[i];
-	if (el == NULL)
-		return 0;
-	memset(&ic, 0, sizeof ic);
-	rc = params_apply(inject_params, el, &ic, "<inject>", e);
-	if (rc == 0 && (rc = params_check_sections(el, NULL, "<inject>", e)) ==
-	    0) {
-		asked = ic.tag_key && *ic.tag_key ? "tag_key" :
-		    ic.time_key && *ic.time_key ? "time_key" :
-		    ic.hostname_key && *ic.hostname_key ? "hostname_key" :
-		    ic.worker_id_key && *ic.worker_id_key ? "worker_id_key" :
-		    NULL;
-		if (asked != NULL)
-			rc = err_at(e, el->file, el->line, "<inject> %s: adding "
-			    "fields to records is not implemented yet; remove "
-			    "it (records carry their tag's component and "
-			    "@timestamp)", asked);
-	}
-	params_free(inject_params, &ic);
-	el->used = true;
-	return rc;
-}
-
 int
 format_init(struct format_cfg *fc, struct conf_elem *match, struct err *e)
 {
@@ -118,7 +39,7 @@ format_init(struct format_cfg *fc, struct conf_elem *match, struct err *e)
 	size_t			 i;
 
 	memset(fc, 0, sizeof *fc);
-	if (inject_check(match, e) != 0)
+	if (inject_init(&fc->inject, match, e) != 0)
 		return -1;
 	for (i = 0; i < match->nelems; i++)
 		if (strcmp(match->elems[i].name, "format") == 0)
@@ -129,12 +50,17 @@ format_init(struct format_cfg *fc, struct conf_elem *match, struct err *e)
 	    params_check_sections(el, NULL, "<format>", e) != 0)
 		return -1;
 	el->used = true;
+	if (fc->type == FORMAT_ECS && fc->inject.on)
+		return err_at(e, el->file, el->line, "<format> @type ecs with "
+		    "<inject>: an ECS document has its own @timestamp, host "
+		    "and tags; remove the <inject> keys, or use @type json");
 	return 0;
 }
 
 void
 format_free(struct format_cfg *fc)
 {
+	inject_free(&fc->inject);
 	params_free(format_params, fc);
 }
 
@@ -146,6 +72,8 @@ format_single(const struct format_cfg *fc, struct strbuf *sb,
 				    strlen(fc->message_key));
 	struct strbuf		 tmp = STRBUF_INIT;
 
+	if (inject_put_value(&fc->inject, sb, b, r, fc->message_key))
+		return;
 	if (f == NULL)
 		return;
 	if (f->type == VAL_RAW) {
@@ -166,7 +94,15 @@ format_record(const struct format_cfg *fc, struct strbuf *sb,
 		format_single(fc, sb, b, r);
 	else if (fc->type == FORMAT_ECS)
 		ecs_put_record(sb, b, r);
-	else
+	else if (fc->inject.on) {
+		int	 first = 1;
+
+		sb_addc(sb, '{');
+		json_put_members(sb, b, r, fc->inject.skip, fc->inject.nskip,
+		    &first);
+		inject_put_members(&fc->inject, sb, b, r, &first);
+		sb_addc(sb, '}');
+	} else
 		json_put_record(sb, b, r);
 }
 
@@ -213,4 +149,5 @@ void
 format_reference(struct strbuf *out)
 {
 	params_reference(format_params, "### <format> (in a <match>)", out);
+	inject_reference(out);
 }

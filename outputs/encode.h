@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "inject.h"
 #include "record.h"
 #include "strbuf.h"
 
@@ -27,9 +28,11 @@ struct format_cfg {
 	char	*message_key;
 	bool	 add_newline;
 	char	*json_parser;
+	struct inject inject;	/* the <match>'s <inject> */
 };
 
-/* Reads the <format> child of a <match> (json when there is none). */
+/* Reads the <format> and <inject> children of a <match> (json, nothing
+ * injected, when there are none). */
 int	format_init(struct format_cfg *fc, struct conf_elem *match,
 	    struct err *e);
 void	format_free(struct format_cfg *fc);

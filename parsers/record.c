@@ -232,6 +232,23 @@ batch_add(struct batch *b, const char *key, size_t klen, const char *val,
 	return i;
 }
 
+void
+batch_copy_fields(struct batch *b, const struct batch *src,
+    const struct record *r)
+{
+	const struct field	*f = record_fields(src, r);
+	size_t			 i, k;
+
+	for (i = 0; i < r->nfields; i++) {
+		bool	 bytes = f[i].type != VAL_OBJECT && f[i].vlen > 0;
+
+		k = batch_add(b, f[i].klen ? batch_copy(b, f[i].key, f[i].klen) :
+		    f[i].key, f[i].klen, bytes ? batch_copy(b, f[i].val,
+		    f[i].vlen) : f[i].val, f[i].vlen, f[i].type);
+		b->fields[k].flags = f[i].flags;
+	}
+}
+
 size_t
 batch_add_object(struct batch *b, const char *key, size_t klen)
 {

@@ -42,6 +42,10 @@ struct field {
 #define REC_PARSE_ERROR	0x0002	/* inner line did not parse */
 #define REC_AUDIT	0x0004	/* SPIRE audit record (type=audit) */
 #define REC_BYPASS_LEVEL 0x0008	/* a level grep must let it through */
+#define REC_ERROR_EVENT	0x0010	/* a filter failed on it: a copy for @ERROR */
+#define REC_ERROR_ONLY	0x0020	/* with REC_ERROR_EVENT: Fluentd would take
+				   it out of its route (no reserve_data) */
+#define REC_ERROR_COPY	0x0040	/* the copy sent to @ERROR */
 
 struct record {
 	uint32_t	 field0;	/* first field, index into batch */
@@ -125,6 +129,13 @@ void	 batch_shrink_last(struct batch *b, char *p, size_t alloc, size_t n);
  */
 size_t	 batch_add(struct batch *b, const char *key, size_t klen,
 	    const char *val, size_t vlen, enum value_type type);
+/*
+ * Appends copies of the fields of r, a record of another batch, to the
+ * open record of b: keys and values are copied into b's arena, so they
+ * outlive src's batch. For the rare record that goes two ways (@ERROR).
+ */
+void	 batch_copy_fields(struct batch *b, const struct batch *src,
+	    const struct record *r);
 /* Appends a VAL_OBJECT field; call batch_end_object once its subtree is in. */
 size_t	 batch_add_object(struct batch *b, const char *key, size_t klen);
 void	 batch_end_object(struct batch *b, size_t obj);

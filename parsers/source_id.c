@@ -31,6 +31,9 @@ source_id(const struct batch *b, const struct record *r,
 	h = fnv1a_update(FNV1A_BASIS, le, sizeof le);
 	if (b->origin != NULL)
 		h = fnv1a_update(h, b->origin, b->originlen);
+	/* The @ERROR copy must not overwrite the record it was made of. */
+	if (r->flags & REC_ERROR_COPY)
+		h = fnv1a_update(h, "@ERROR", 6);
 	hex16(out, h);
 	hex16(out + 16, r->offset);
 	out[SOURCE_ID_LEN] = '\0';

@@ -9,7 +9,10 @@
  * rejected rather than wrapped.
  */
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "timefmt.h"
 
@@ -565,4 +568,138 @@ time_format_rfc3339(int64_t ns, char out[RFC3339_NANO_LEN + 1])
 	*p++ = 'Z';
 	*p = '\0';
 	return (size_t)(p - out);
+}
+
+/* --- Ruby's strftime ------------------------------------------------------ */
+
+struct tf_out {
+	char	*p;
+	size_t	 len;
+	size_t	 size;
+};
+
+static void
+tf_add(struct tf_out *o, const char *s, size_t n)
+{
+	size_t	 room = o->size > o->len + 1 ? o->size - o->len - 1 : 0;
+
+	if (n > room)
+		n = room;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+/* The broken-down time of secs (UTC) shifted by gmtoff. */
+static void
+tf_tm(int64_t secs, int32_t gmtoff, const char *zone, struct tm *tm)
+{
+	int64_t		 local = secs + gmtoff, days, sod, y;
+	unsigned	 m, d;
+
+	days = local / SEC_PER_DAY - (local % SEC_PER_DAY < 0);
+	sod = local - days * SEC_PER_DAY;
+	civil_from_days(days, &y, &m, &d);
+	memset(tm, 0, sizeof *tm);
+	tm->tm_year = (int)(y - 1900);
+	tm->tm_mon = (int)m - 1;
+	tm->tm_mday = (int)d;
+	tm->tm_hour = (int)(sod / 3600);
+	tm->tm_min = (int)(sod / 60 % 60);
+	tm->tm_sec = (int)(sod % 60);
+	tm->tm_wday = (int)(((days + 4) % 7 + 7) % 7);
+	tm->tm_yday = (int)(days - time_days_from_civil(y, 1, 1));
+	tm->tm_gmtoff = gmtoff;
+	tm->tm_zone = zone;
+}
+
+/* %z with colons: +hhmm, +hh:mm, +hh:mm:ss. */
+static void
+tf_zone(struct tf_out *o, int32_t gmtoff, int colons)
+{
+	int32_t	 a = gmtoff < 0 ? -gmtoff : gmtoff;
+	char	 buf[16], *p = buf;
+
+	*p++ = gmtoff < 0 ? '-' : '+';
+	p = put_digits(p, a / 3600, 2);
+	if (colons > 0)
+		*p++ = ':';
+	p = put_digits(p, a / 60 % 60, 2);
+	if (colons > 1) {
+		*p++ = ':';
+		p = put_digits(p, a % 60, 2);
+	}
+	tf_add(o, buf, (size_t)(p - buf));
+}
+
+/* The first n digits of the 9-digit fraction, zeros after the 9th. */
+static void
+tf_fraction(struct tf_out *o, int64_t frac, int n)
+{
+	char	 buf[9];
+	int	 i;
+
+	put_digits(buf, frac, 9);
+	tf_add(o, buf, (size_t)(n < 9 ? n : 9));
+	for (i = 9; i < n; i++)
+		tf_add(o, "0", 1);
+}
+
+/* One conversion strftime(3) knows, with its flags and width. */
+static void
+tf_libc(struct tf_out *o, const char *spec, size_t n, const struct tm *tm)
+{
+	char	 f[32], buf[256];
+	size_t	 w;
+
+	if (n + 2 > sizeof f)
+		return;
+	f[0] = '%';
+	memcpy(f + 1, spec, n);
+	f[n + 1] = '\0';
+	w = strftime(buf, sizeof buf, f, tm);
+	tf_add(o, buf, w);
+}
+
+size_t
+time_format_strftime(const char *fmt, int64_t ns, int32_t gmtoff,
+    const char *zone, char *out, size_t size)
+{
+	struct tf_out	 o = { out, 0, size };
+	int64_t		 secs = ns / NS_PER_SEC - (ns % NS_PER_SEC < 0);
+	int64_t		 frac = ns - secs * NS_PER_SEC;
+	struct tm	 tm;
+	char		 buf[24];
+
+	if (size == 0)
+		return 0;
+	tf_tm(secs, gmtoff, zone, &tm);
+	while (*fmt != '\0') {
+		const char	*spec = fmt + 1;
+		size_t		 fl = strspn(spec, "-_0^#");
+		size_t		 wl = strspn(spec + fl, "0123456789");
+		size_t		 cl = strspn(spec + fl + wl, ":");
+		char		 c = spec[fl + wl + cl];
+		int		 width = wl ? atoi(spec + fl) : 0;
+
+		if (*fmt != '%' || c == '\0') {
+			tf_add(&o, fmt++, 1);
+			continue;
+		}
+		fmt = spec + fl + wl + cl + 1;
+		if (c == 'N')
+			tf_fraction(&o, frac, width ? width : 9);
+		else if (c == 'L')
+			tf_fraction(&o, frac, width ? width : 3);
+		else if (c == 'z')
+			tf_zone(&o, gmtoff, (int)cl);
+		else if (c == 'Z')
+			tf_add(&o, zone, strlen(zone));
+		else if (c == 's')
+			tf_add(&o, buf, (size_t)snprintf(buf, sizeof buf,
+			    "%lld", (long long)secs));
+		else
+			tf_libc(&o, spec, fl + wl + cl + 1, &tm);
+	}
+	out[o.len] = '\0';
+	return o.len;
 }

@@ -48,6 +48,17 @@ int	time_parse_format(const char *fmt, const char *s, size_t len,
  */
 size_t	time_format_rfc3339(int64_t ns, char out[RFC3339_NANO_LEN + 1]);
 
+/*
+ * Formats ns, shown at gmtoff seconds east of UTC, as Ruby's
+ * Time#strftime does (Fluentd's time_format): the conversions of
+ * strftime(3) with their flags and widths, and Ruby's own %N (9 digits;
+ * %3N %6N... that many), %L (milliseconds; %6L...), %z %:z %::z and %s;
+ * %Z is `zone`. Writes at most size - 1 bytes and a NUL; returns the
+ * length (0 when size is 0).
+ */
+size_t	time_format_strftime(const char *fmt, int64_t ns, int32_t gmtoff,
+	    const char *zone, char *out, size_t size);
+
 /* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
 int64_t	time_days_from_civil(int64_t y, unsigned m, unsigned d);
 

@@ -359,7 +359,8 @@ ship_file(struct bf_run *br, struct bf_file *bf, char *buf)
 	{
 		char	*tag = tail_expand_tag(tail_config(br->src)->tag, lp);
 
-		br->rt = pipeline_route(br->pl, tag, strlen(tag));
+		br->rt = pipeline_route_label(br->pl, br->src->label, tag,
+		    strlen(tag));
 		free(tag);
 	}
 	free(lp);
@@ -431,13 +432,18 @@ summary_text(const struct bf_run *br, double secs)
 		    "before any first line\n",
 		    (unsigned long long)st->multiline_lines,
 		    (unsigned long long)st->multiline_orphans);
-	fprintf(stderr, "  records    %llu kept and delivered\n",
-	    (unsigned long long)st->records_out);
+	fprintf(stderr, "  records    %llu kept and delivered", (unsigned long
+	    long)st->records_out);
+	if (st->error_events > 0)
+		fprintf(stderr, ", %llu error events copied to @ERROR",
+		    (unsigned long long)st->error_events);
+	fputc('\n', stderr);
 	if (br->acks.records_in > 0)
 		fprintf(stderr, "  buffered   %llu acknowledged, %llu rejected "
-		    "(dead letters), %llu sent again, %llu given up\n",
-		    (unsigned long long)br->acks.acked,
+		    "(dead letters; %llu more to @ERROR), %llu sent again, %llu "
+		    "given up\n", (unsigned long long)br->acks.acked,
 		    (unsigned long long)br->acks.dead,
+		    (unsigned long long)br->acks.errored,
 		    (unsigned long long)br->acks.retried,
 		    (unsigned long long)(br->acks.dropped_retry +
 		    br->acks.dropped_overflow));
@@ -475,6 +481,7 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    "\"gated\":%llu,\"truncated\":%llu,\"read_errors\":%llu,"
 	    "\"output_errors\":%llu,\"seconds\":%.3f,\"acked\":%llu,"
 	    "\"dead_letters\":%llu,\"resent\":%llu,\"given_up\":%llu,"
+	    "\"error_events\":%llu,\"rejected_to_error\":%llu,"
 	    "\"dropped\":{", br->read, br->failed, br->skipped,
 	    (unsigned long long)st->bytes,
 	    (unsigned long long)st->physical_lines,
@@ -490,7 +497,8 @@ summary_json(const struct bf_run *br, double secs, const char *path)
 	    (unsigned long long)br->acks.dead,
 	    (unsigned long long)br->acks.retried,
 	    (unsigned long long)(br->acks.dropped_retry +
-	    br->acks.dropped_overflow));
+	    br->acks.dropped_overflow), (unsigned long long)st->error_events,
+	    (unsigned long long)br->acks.errored);
 	summary_drops(st, out, true);
 	fprintf(out, "},\"bad\":{");
 	summary_kinds(st, out, true);

@@ -59,6 +59,8 @@ struct chunk {
 	struct frame_index ix;
 	uint8_t		*state;		/* STATE_* per entry */
 	size_t		 state_cap;
+	const char	**tags;		/* per entry, in memory only */
+	size_t		 tags_cap;
 	size_t		 npending;
 	struct strbuf	 mem;		/* memory chunk: its frames */
 	char		*path;		/* file chunk */
@@ -91,6 +93,7 @@ struct buffer {
 	uint64_t	 next_id;
 	uint64_t	 round;
 	struct strbuf	 scratch;	/* the batch being written, framed */
+	const char	*scratch_tag;	/* its tag (a route's: it lasts) */
 	struct frame_index scratch_ix;
 	struct buffer_stats st;
 	bool		 gave_up;
@@ -194,6 +197,7 @@ chunk_free(struct chunk *c)
 	frame_index_free(&c->ix);
 	sb_free(&c->mem);
 	free(c->state);
+	free(c->tags);
 	free(c->path);
 	free(c);
 }
@@ -333,6 +337,9 @@ chunk_append(struct buffer *bf, struct chunk *c, size_t i, size_t k,
 	if (c->ix.n > c->state_cap)
 		c->state = xgrow(c->state, &c->state_cap, c->ix.n, 1);
 	memset(c->state + c->ix.n - k, STATE_PENDING, k);
+	c->tags = xgrow(c->tags, &c->tags_cap, c->ix.n, sizeof *c->tags);
+	for (j = c->ix.n - k; j < c->ix.n; j++)
+		c->tags[j] = bf->scratch_tag;
 	c->npending += k;
 	return 0;
 }
@@ -500,6 +507,7 @@ buffer_write(struct buffer *bf, const struct batch *b, struct err *e)
 		return 0;
 	if (encode_batch(bf, b, e) != 0)
 		return -1;
+	bf->scratch_tag = b->tag;
 	if (!make_room(bf, bf->scratch.len)) {
 		bf->st.full++;
 		err_set(e, "%s: buffer full (total_limit_size %llu bytes, "
@@ -662,6 +670,12 @@ chunk_entry(const struct chunk *c, size_t i, uint32_t *len)
 	return frame_payload(&c->ix, base, i, len);
 }
 
+const char *
+chunk_entry_tag(const struct chunk *c, size_t i)
+{
+	return i < c->ix.n && c->tags != NULL ? c->tags[i] : NULL;
+}
+
 bool
 chunk_entry_pending(const struct chunk *c, size_t i)
 {
@@ -677,6 +691,8 @@ chunk_settle(struct chunk *c, size_t i, enum entry_result r)
 	c->npending--;
 	if (r == ENTRY_OK)
 		c->bf->st.acked++;
+	else if (r == ENTRY_ERROR)
+		c->bf->st.errored++;
 	else
 		c->bf->st.dead++;
 }

@@ -47,6 +47,7 @@ enum entry_result {
 	ENTRY_OK,	/* acknowledged: done */
 	ENTRY_RETRY,	/* send again, with backoff */
 	ENTRY_DEAD,	/* rejected for good; the output dead-lettered it */
+	ENTRY_ERROR,	/* rejected for good; <label @ERROR> took it */
 };
 
 struct buffer_stats {
@@ -54,6 +55,7 @@ struct buffer_stats {
 	uint64_t	 bytes_in;
 	uint64_t	 acked;		/* entries ENTRY_OK */
 	uint64_t	 dead;		/* entries ENTRY_DEAD */
+	uint64_t	 errored;	/* entries ENTRY_ERROR */
 	uint64_t	 retried;	/* entries sent again */
 	uint64_t	 retries;	/* send attempts that failed as a whole */
 	uint64_t	 full;		/* writes refused: block/throw_exception */
@@ -127,6 +129,9 @@ uint64_t chunk_id(const struct chunk *c);
 size_t	chunk_nentries(const struct chunk *c);
 /* Entry i's payload (as .encode wrote it), valid while c is in flight. */
 const char *chunk_entry(const struct chunk *c, size_t i, uint32_t *len);
+/* The tag of the records entry i was encoded from; NULL when unknown
+ * (a chunk recovered from a previous run). */
+const char *chunk_entry_tag(const struct chunk *c, size_t i);
 /* Not yet settled: to be sent in this attempt. */
 bool	chunk_entry_pending(const struct chunk *c, size_t i);
 /* The result of entry i in the current attempt. */

@@ -86,14 +86,16 @@ sample_tag(const struct source *s)
 	return tag;
 }
 
-static void
-describe_route(struct pipeline *pl, const char *tag, struct strbuf *out,
-    struct warnings *w)
+/* Prints the route of tag; true when its parser filters send error
+ * events to <label @ERROR>, whose route is then worth printing too. */
+static bool
+describe_route(struct pipeline *pl, const char *label, const char *tag,
+    struct strbuf *out, struct warnings *w)
 {
-	struct route	*rt = pipeline_route(pl, tag, strlen(tag));
+	struct route	*rt = pipeline_route_label(pl, label, tag, strlen(tag));
 	size_t		 i;
 
-	sb_addf(out, "  %s:", tag);
+	sb_addf(out, "  %s%s%s:", label ? label : "", label ? " " : "", tag);
 	for (i = 0; i < rt->nchain; i++) {
 		sb_addf(out, " %s%s", i ? "-> " : "", rt->chain[i]->ops->name);
 		if (rt->gates[i] != NULL)
@@ -111,9 +113,15 @@ describe_route(struct pipeline *pl, const char *tag, struct strbuf *out,
 		    rt->out->ops->name);
 	else {
 		sb_adds(out, " -> (no <match>: dropped)\n");
-		warn_add(w, "(routes)", 0, "records tagged %s match no <match> "
-		    "and are dropped", tag);
+		warn_add(w, "(routes)", 0, "records tagged %s%s%s%s match no "
+		    "<match> and are dropped", tag, label ? " in <label " : "",
+		    label ? label : "", label ? ">" : "");
 	}
+	for (i = 0; label != pl->error_label && pl->error_label != NULL &&
+	    i < rt->nchain; i++)
+		if (rt->chain[i]->ops == registry_filter("parser"))
+			return true;
+	return false;
 }
 
 unsigned
@@ -144,8 +152,9 @@ dryrun_print(struct pipeline *pl, const char *conf_name, FILE *out)
 	for (i = 0; i < pl->nsources; i++) {
 		char	*tag = sample_tag(pl->sources[i]);
 
-		if (tag != NULL)
-			describe_route(pl, tag, &sb, &w);
+		if (tag != NULL && describe_route(pl, pl->sources[i]->label,
+		    tag, &sb, &w))
+			describe_route(pl, pl->error_label, tag, &sb, &w);
 		free(tag);
 	}
 	sb_addf(&sb, "\nwarnings: %u\n", w.n);

@@ -99,8 +99,10 @@ static const struct param_def parser_params[] = {
 	  .help = "put the parsed fields under this key" },
 	{ .name = "emit_invalid_record_to_error", .type = PARAM_BOOL,
 	  .def = "true", .offset = P(emit_invalid_record_to_error),
-	  .help = "Fluentd sends unparsable records to @ERROR; here they are "
-	  "kept with parse_error and counted" },
+	  .help = "with a <label @ERROR>: a record whose key_name is missing "
+	  "or does not parse goes there (with parse_error), and stays here "
+	  "too only with reserve_data; without one, or false, it stays here "
+	  "with parse_error, counted" },
 	PARAMS_END
 };
 #undef P
@@ -564,6 +566,19 @@ gate_unparsed(const struct gate *gate, struct gate_state *gst,
 	return gate_passes(gate, gst) ? FILTER_KEEP : FILTER_GATED;
 }
 
+/*
+ * Fluentd's emit_invalid_record_to_error: the record is an error event
+ * for <label @ERROR> (the route decides, see route_run), which takes it
+ * out of the stream unless reserve_data keeps it there too.
+ */
+static void
+error_event(const struct parser_cfg *cfg, struct record *r)
+{
+	if (cfg->emit_invalid_record_to_error)
+		r->flags |= REC_ERROR_EVENT | (cfg->reserve_data ? 0 :
+		    REC_ERROR_ONLY);
+}
+
 static enum filter_verdict
 parse_failed(struct filter *f, struct batch *b, struct record *r,
     const struct gate *gate, struct gate_state *gst, enum bad_kind kind)
@@ -577,6 +592,7 @@ parse_failed(struct filter *f, struct batch *b, struct record *r,
 		batch_add(b, FIELD_STR("parse_error"), name, strlen(name),
 		    VAL_STRING);
 	}
+	error_event(f->cfg, r);
 	return gate_unparsed(gate, gst, b, r);
 }
 
@@ -600,6 +616,7 @@ parser_run(struct filter *f, struct batch *b, struct record *r,
 	src = record_get(b, r, cfg->key_name, pp->key_len);
 	if (src == NULL || src->type == VAL_OBJECT) {
 		pp->missing_key++;
+		error_event(cfg, r);
 		return gate_unparsed(gate, &gst, b, r);
 	}
 	keyidx = (size_t)(src - b->fields);

@@ -603,6 +603,9 @@ pipeline_new(struct conf *c, unsigned flags, struct err *e)
 			return NULL;
 		}
 	}
+	if (label_find(pl, "@ERROR") != NULL)
+		pl->error_label = label_find(pl, "@ERROR")->arg;
+	error_label_attach(pl);
 	return pl;
 }
 
@@ -620,6 +623,9 @@ route_free(struct route *rt)
 	free(rt->chain);
 	free(rt->links);
 	free(rt->tag);
+	if (rt->errs != NULL)
+		batch_free(rt->errs);
+	free(rt->errs);
 	free(rt);
 }
 
@@ -643,6 +649,7 @@ pipeline_free(struct pipeline *pl)
 	for (i = 0; i < pl->cap_routes; i++)
 		route_free(pl->routes[i]);
 	free(pl->routes);
+	error_label_free(pl);
 	params_free(system_params, &pl->sys);
 	params_free(system_log_params, &pl->sys);
 	if (pl->conf != NULL) {
@@ -804,6 +811,7 @@ pipeline_buffer_totals(const struct pipeline *pl, struct buffer_stats *sum)
 		sum->records_in += bs->records_in;
 		sum->acked += bs->acked;
 		sum->dead += bs->dead;
+		sum->errored += bs->errored;
 		sum->retried += bs->retried;
 		sum->dropped_overflow += bs->dropped_overflow;
 		sum->dropped_retry += bs->dropped_retry;
@@ -942,6 +950,7 @@ route_compile(struct pipeline *pl, const char *label, const char *tag,
 
 	rt->tag = xstrndup(tag, len);
 	rt->taglen = len;
+	rt->pl = pl;
 	rt->label = label;
 	rt->stats = &pl->stats;
 	for (i = 0; i < pl->ndirs && rt->out == NULL; i++) {
@@ -1036,6 +1045,46 @@ route_drop(struct route *rt, struct filter *f, bool gated)
 	}
 }
 
+/* The @ERROR copy of the open record r of b, run through @ERROR's
+ * filters into rt->errs. */
+static void
+error_event_copy(struct route *rt, struct batch *b, const struct record *r)
+{
+	struct batch	*eb;
+	struct record	*c;
+
+	if (rt->err == NULL)
+		rt->err = pipeline_route_label(rt->pl, rt->pl->error_label,
+		    rt->tag, rt->taglen);
+	if ((eb = rt->errs) == NULL) {
+		eb = rt->errs = xmalloc(sizeof *eb);
+		batch_init(eb);
+	}
+	eb->source = b->source;
+	eb->sourcelen = b->sourcelen;
+	c = batch_begin(eb);
+	batch_copy_fields(eb, b, r);
+	c->time = r->time;
+	c->source_id = r->source_id;
+	c->offset = r->offset;
+	c->flags = (r->flags & ~(uint32_t)REC_ERROR_ONLY) | REC_ERROR_COPY;
+	rt->stats->error_events++;
+	route_run(rt->err, eb);
+}
+
+/* A filter failed on r: true when it left the route for @ERROR. */
+static bool
+error_event(struct route *rt, struct batch *b, struct record *r)
+{
+	bool	 only = r->flags & REC_ERROR_ONLY;
+
+	r->flags &= ~(uint32_t)(REC_ERROR_EVENT | REC_ERROR_ONLY);
+	if (rt->pl->error_label == NULL || rt->label == rt->pl->error_label)
+		return false;
+	error_event_copy(rt, b, r);
+	return only;
+}
+
 bool
 route_run(struct route *rt, struct batch *b)
 {
@@ -1055,6 +1104,10 @@ route_run(struct route *rt, struct batch *b)
 
 		f->in++;
 		v = f->ops->run(f, b, r, rt->gates[i]);
+		if ((r->flags & REC_ERROR_EVENT) && error_event(rt, b, r)) {
+			batch_rollback(b);
+			return false;
+		}
 		if (v == FILTER_KEEP)
 			continue;
 		if (v == FILTER_GATED && rt->gate_owner[i] != NULL) {
@@ -1076,18 +1129,39 @@ route_blocked(const struct route *rt)
 	    buffer_full(rt->out->buffer);
 }
 
+/* The error events made from b's lines, to @ERROR's output. */
+static int
+error_events_deliver(struct route *rt, const struct batch *b, struct err *e)
+{
+	struct batch	*eb = rt->errs;
+	int		 rc;
+
+	eb->source = b->source;
+	eb->sourcelen = b->sourcelen;
+	eb->origin = b->origin;
+	eb->originlen = b->originlen;
+	rc = route_deliver(rt->err, eb, e);
+	batch_reset(eb);
+	return rc;
+}
+
 int
 route_deliver(struct route *rt, struct batch *b, struct err *e)
 {
 	struct output	*o = rt->out;
+	int		 rc;
 
+	if (rt->errs != NULL && rt->errs->nrecs > 0 &&
+	    (rc = error_events_deliver(rt, b, e)) != 0)
+		return rc;
 	if (b->nrecs == 0 || o == NULL)
 		return 0;
 	b->tag = rt->tag;
 	b->taglen = rt->taglen;
 	if (o->buffer != NULL) {
 		uint64_t before = buffer_stats(o->buffer)->bytes_in;
-		int	 rc = buffer_write(o->buffer, b, e);
+
+		rc = buffer_write(o->buffer, b, e);
 
 		/* block waits quietly; throw_exception is an error, as in
 		 * Fluentd, though the records are still read again later. */

@@ -57,12 +57,16 @@ struct pipeline {
 	size_t		 nsources;
 	struct directive *dirs;
 	size_t		 ndirs;
+	const char	*error_label;	/* <label @ERROR>'s arg, or NULL */
+	struct batch	*error_batch;	/* outputs' error events (error_label.c) */
+	struct json_parser *error_json;
 	struct route	**routes;	/* the cache, open addressing */
 	size_t		 nroutes;
 	size_t		 cap_routes;
 };
 
 struct route {
+	struct pipeline	*pl;
 	const char	*label;		/* as in struct directive */
 	char		*tag;
 	size_t		 taglen;
@@ -74,7 +78,16 @@ struct route {
 	struct stats	*stats;
 	struct gate_link *links;
 	size_t		 nlinks;
+	/* Error events (see route_run): the @ERROR route of the same tag,
+	 * and its records waiting for this route's route_deliver. */
+	struct route	*err;
+	struct batch	*errs;
 };
+
+/* error_label.c: outputs outside <label @ERROR> hand the records they
+ * give up to it; and what that needs, freed. */
+void	error_label_attach(struct pipeline *pl);
+void	error_label_free(struct pipeline *pl);
 
 /* The reference of <system>. */
 void	pipeline_reference_system(struct strbuf *out);
@@ -115,6 +128,13 @@ struct route *pipeline_route_label(struct pipeline *pl, const char *label,
  * Runs the route's filters on the open record of b: commits it when
  * it is kept, rolls it back when it is dropped. Returns whether it was
  * kept.
+ *
+ * A record a filter failed on (Fluentd's emit_error_event: a parser
+ * filter with emit_invalid_record_to_error) is copied to <label @ERROR>
+ * when there is one, and leaves this route when Fluentd would drop it
+ * (REC_ERROR_ONLY); the copy runs @ERROR's filters now and goes to its
+ * output with the next route_deliver. Without @ERROR, or inside it (an
+ * error there would loop in Fluentd), the record goes on as it is.
  */
 bool	route_run(struct route *rt, struct batch *b);
 /* Its output's buffer is full (overflow_action block/throw_exception):
@@ -123,7 +143,9 @@ bool	route_blocked(const struct route *rt);
 /*
  * Hands the committed records of b to the route's output: 0 when taken
  * (for a buffered output: durable in its buffer), BUFFER_FULL when its
- * buffer refused them for now (try again later), -1 with e set.
+ * buffer refused them for now (try again later), -1 with e set. The
+ * route's error events go first, to @ERROR's output; when either is
+ * refused, both are to be made again from the same lines.
  */
 int	route_deliver(struct route *rt, struct batch *b, struct err *e);
 

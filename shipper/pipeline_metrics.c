@@ -132,6 +132,9 @@ static const struct {
 	  "moved into the parser)." },
 	{ "spire_shipper_records_delivered_total", ST(records_out),
 	  "Records every output together took." },
+	{ "spire_shipper_error_events_total", ST(error_events),
+	  "Error events sent to <label @ERROR>: records a parser filter "
+	  "failed on, documents Elasticsearch rejected for good." },
 	{ "spire_shipper_read_errors_total", ST(read_errors),
 	  "Read errors on input files." },
 	{ "spire_shipper_rotations_total", ST(rotations),

@@ -173,6 +173,16 @@ struct output {
 	uint64_t		 bytes;
 	uint64_t		 errors;
 	struct buffer		*buffer;	/* buffered outputs */
+	/*
+	 * Set by the pipeline when there is a <label @ERROR> (and the
+	 * output is not in it): an output that gives a record up (Fluentd's
+	 * emit_error_event) hands it there, doc being the JSON object it
+	 * sent; 0 once @ERROR took it, else the output dead-letters it.
+	 */
+	int			(*error_sink)(void *arg, const char *tag,
+				    const char *doc, size_t len,
+				    struct err *e);
+	void			*error_arg;
 };
 
 /* --- sources -------------------------------------------------------------- */

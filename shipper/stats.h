@@ -35,6 +35,7 @@ struct stats {
 	uint64_t	 dropped[DROP_NREASONS];
 	uint64_t	 gated;		/* of DROP_GREP: during the parse */
 	uint64_t	 records_out;
+	uint64_t	 error_events;	/* copies sent to <label @ERROR> */
 	uint64_t	 read_errors;
 	uint64_t	 output_errors;
 	uint64_t	 rotations;

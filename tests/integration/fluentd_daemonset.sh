@@ -4,8 +4,11 @@
 # environment its manifest sets: --dry-run names exactly the directives
 # the shipper lacks; with --skip-unsupported the Elasticsearch one runs
 # and every container log line reaches the Elasticsearch emulator, with
-# Kubernetes metadata from the API fake. The Kafka configuration is
-# checked with --dry-run only (its run against the mock cluster: to do).
+# Kubernetes metadata from the API fake; and the Kafka one runs against
+# librdkafka's mock cluster (tests/kafka_mock) with FLUENT_KAFKA2_BROKERS
+# and _DEFAULT_TOPIC, and the image's <inject> knobs set
+# (FLUENT_KAFKA2_OUTPUT_TAG_KEY, _TIME_KEY): every container log line is
+# consumed once, with Kubernetes metadata, its tag and its time.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 if ! command -v openssl > /dev/null 2>&1; then
@@ -38,6 +41,11 @@ export FLUENT_FILTER_KUBERNETES_URL=https://127.0.0.1:$(cat "$WORK/port")
 export KUBERNETES_CA_FILE=$WORK/tls/ca.crt
 export FLUENT_ELASTICSEARCH_BUFFER_FLUSH_INTERVAL=1s
 export K8S_NODE_NAME=node-1
+# The image's prometheus.conf listens on 0.0.0.0:24231: a free loopback
+# port instead, from which the lines read are known.
+export FLUENTD_PROMETHEUS_BIND=127.0.0.1
+export FLUENTD_PROMETHEUS_PORT=$("$PYTHON3" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # unsupported FLAVOUR — the "file:line: what" lines of its --dry-run error.
 unsupported() {
@@ -85,4 +93,74 @@ for line in sys.stdin:
         k += 1
 print(n - k)' > "$WORK/nometa"
 tap_is "$(cat "$WORK/nometa")" 0 "every document has Kubernetes metadata"
+
+# --- kafka2 ------------------------------------------------------------------
+MOCK="$top_builddir/tests/kafka_mock"
+if [ ! -x "$MOCK" ]; then
+	tap_skip "the kafka2 configuration runs" "tests/kafka_mock not built"
+	tap_done
+fi
+mkdir -p "$WORK/kafka" "$WORK/kpos"
+mkfifo "$WORK/kafka/cmd"
+"$MOCK" "$WORK/kafka" logs < "$WORK/kafka/cmd" 2> "$WORK/kafka/mock.log" &
+TAP_PIDS="$TAP_PIDS $!"
+exec 3> "$WORK/kafka/cmd"
+wait_for 10 test -s "$WORK/kafka/bootstrap"
+tap_ok $? "the Kafka mock cluster listens"
+export FLUENT_KAFKA2_BROKERS=$(cat "$WORK/kafka/bootstrap")
+export FLUENT_KAFKA2_DEFAULT_TOPIC=logs
+export FLUENT_KAFKA2_OUTPUT_TAG_KEY=fluentd_tag
+export FLUENT_KAFKA2_OUTPUT_TIME_KEY=fluentd_time
+export FLUENT_POS_EXTRA_DIR="../..$WORK/kpos"
+(cd "$CONFS/debian-kafka2" && exec "$SHIPPER" -c fluent.conf \
+    --skip-unsupported > "$WORK/krun.out" 2> "$WORK/krun.err") &
+SPID=$!
+TAP_PIDS="$TAP_PIDS $SPID"
+# lines_read — what the tail source read, from its metrics.
+lines_read() {
+	"$PYTHON3" -c 'import re, sys, urllib.request
+t = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read()
+print(sum(int(float(v)) for v in re.findall(
+    rb"^spire_shipper_input_lines_total\{[^}]*\} (\S+)", t, re.M)))' \
+	    "$FLUENTD_PROMETHEUS_PORT" 2>/dev/null
+}
+lines_are() {
+	[ "$(lines_read)" = "$1" ]
+}
+wait_for 30 lines_are "$LINES"
+tap_is "$(lines_read)" "$LINES" "kafka2: the tail source reads every line"
+# kafka2's buffer is Fluentd's default (memory, flush_interval 60s): a
+# SIGTERM flushes it, as it does in a pod that stops.
+kill -TERM "$SPID"
+wait "$SPID"
+tap_is $? 0 "kafka2: SIGTERM flushes the buffer and exits 0"
+wait_for 15 sh -c "[ \"\$(cat $WORK/kafka/consumed.count)\" -ge $LINES ]"
+tap_is "$(cat "$WORK/kafka/consumed.count")" "$LINES" \
+    "every container log line reaches the Kafka cluster, once"
+"$PYTHON3" - "$WORK/kafka/consumed.ndjson" <<'PY' > "$WORK/kcheck"
+import json, sys
+bad, ids = [], set()
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    v = json.loads(m["value"])
+    ids.add(m["headers"].get("spire-shipper-source-id"))
+    k = v.get("kubernetes", {})
+    if not k.get("pod_name") or not k.get("namespace_name"):
+        bad.append("no Kubernetes metadata")
+    if not v.get("fluentd_tag", "").startswith("kubernetes.") or \
+            k.get("pod_name", "?") not in v["fluentd_tag"]:
+        bad.append("tag %r" % v.get("fluentd_tag"))
+    if not isinstance(v.get("fluentd_time"), float) or \
+            not 1e9 < v["fluentd_time"] < 1e10:
+        bad.append("time %r" % v.get("fluentd_time"))
+    # default_message_key "#{... || nil}" is "", as in Fluentd.
+    if m["key"] != "":
+        bad.append("key %r" % m["key"])
+print(len(ids))
+for b in sorted(set(bad))[:5]:
+    print(b)
+PY
+tap_is "$(cat "$WORK/kcheck")" "$LINES" "kafka2: every message has Kubernetes metadata, its tag and time (<inject>), the empty key Fluentd gives it, and its own source id"
+echo quit >&3
+exec 3>&-
 tap_done

@@ -899,14 +899,36 @@ es_ready(const char *extra)
 	return es;
 }
 
-/* Encodes the batch's records and sends them; runs until done. */
+/* A <label @ERROR> stand-in: what it was given, and what it answers. */
+static struct {
+	int		 answer;
+	int		 calls;
+	char		 tag[64];
+	struct strbuf	 docs;
+} lbl;
+
+static int
+rec_error_event(void *arg, const char *tag, const char *d, size_t len,
+    struct err *e)
+{
+	ck_assert_ptr_eq(arg, &lbl);
+	lbl.calls++;
+	snprintf(lbl.tag, sizeof lbl.tag, "%s", tag);
+	sb_add(&lbl.docs, d, len);
+	sb_addc(&lbl.docs, '\n');
+	return lbl.answer == 0 ? 0 : err_set(e, "refused");
+}
+
+/* Encodes the batch's records and sends them; runs until done. With
+ * error_label, the results go there (tag t.x). */
 static void
-send_all(struct es *es)
+send_to(struct es *es, bool error_label)
 {
 	struct strbuf	 sb = STRBUF_INIT;
 	struct es_entry	 ents[32];
 	size_t		 offs[33], i;
-	struct es_sink	 sink = { rec_settle, rec_done, &res };
+	struct es_sink	 sink = { rec_settle, rec_done, &res,
+			    error_label ? rec_error_event : NULL, &lbl };
 	struct err	 e;
 
 	ck_assert_uint_le(b.nrecs, 32);
@@ -919,6 +941,7 @@ send_all(struct es *es)
 		ents[i].p = sb.buf + offs[i];
 		ents[i].len = (uint32_t)(offs[i + 1] - offs[i]);
 		ents[i].slot = i;
+		ents[i].tag = "t.x";
 	}
 	memset(&res, 0, sizeof res);
 	memset(res.settled, -1, sizeof res.settled);
@@ -928,6 +951,12 @@ send_all(struct es *es)
 	ck_assert_int_eq(loop_run(lp, &e), 0);
 	ck_assert_int_eq(res.done, 1);
 	sb_free(&sb);
+}
+
+static void
+send_all(struct es *es)
+{
+	send_to(es, false);
 }
 
 /* n records wanting the given statuses. */
@@ -956,6 +985,44 @@ slurp_dead(void)
 	free(path);
 	return sb_take(&sb);
 }
+
+/* <label @ERROR> takes what ES rejects; what it refuses is dead. */
+START_TEST(test_items_to_error_label)
+{
+	static const int	 want[] = { 201, 400, 400, 429 };
+	struct es		*es = es_ready("");
+	char			*dead;
+
+	memset(&lbl, 0, sizeof lbl);
+	wanting(want, 4);
+	send_to(es, true);
+	ck_assert_int_eq(res.settled[0], ENTRY_OK);
+	ck_assert_int_eq(res.settled[1], ENTRY_ERROR);
+	ck_assert_int_eq(res.settled[2], ENTRY_ERROR);
+	ck_assert_int_eq(res.settled[3], ENTRY_RETRY);
+	ck_assert_int_eq(lbl.calls, 2);
+	ck_assert_str_eq(lbl.tag, "t.x");
+	*strchr(sb_cstr(&lbl.docs), '\n') = '\0';	/* the first document */
+	ck_assert_str_eq(json_str(lbl.docs.buf, "want", NULL), "400");
+	ck_assert_str_eq(json_str(lbl.docs.buf, "msg", NULL), "spire event");
+	ck_assert_ptr_null(strstr(lbl.docs.buf, "\"index\""));
+	ck_assert_uint_eq(es->counters.dead_letters, 2);
+	ck_assert_uint_eq(es->counters.error_events, 2);
+	dead = slurp_dead();
+	ck_assert_str_eq(dead, "");
+	free(dead);
+
+	lbl.answer = -1;	/* @ERROR's output refuses: dead-lettered */
+	send_to(es, true);
+	ck_assert_int_eq(res.settled[1], ENTRY_DEAD);
+	ck_assert_int_eq(lbl.calls, 4);
+	dead = slurp_dead();
+	ck_assert_ptr_nonnull(strstr(dead, "\"status\":400"));
+	free(dead);
+	ck_assert_uint_eq(es->counters.error_events, 2);
+	sb_free(&lbl.docs);
+}
+END_TEST
 
 START_TEST(test_items_to_results)
 {
@@ -1354,6 +1421,7 @@ test_suite(void)
 	tcase_add_checked_fixture(snd, send_setup, send_teardown);
 	tcase_set_timeout(snd, 20);
 	tcase_add_test(snd, test_items_to_results);
+	tcase_add_test(snd, test_items_to_error_label);
 	tcase_add_test(snd, test_dead_letter_unwritable);
 	tcase_add_test(snd, test_413_halving);
 	tcase_add_test(snd, test_413_single_document);

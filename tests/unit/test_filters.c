@@ -27,6 +27,7 @@
 #include "pipeline.h"
 #include "pipeline_metrics.h"
 #include "record.h"
+#include "source_id.h"
 #include "strbuf.h"
 #include "timefmt.h"
 #include "pipeline_fixture.h"
@@ -1611,6 +1612,156 @@ START_TEST(test_route_deliver)
 }
 END_TEST
 
+/* --- error events and <label @ERROR> ------------------------------------ */
+
+/* A json parser (opts added), null outputs; @ERROR drops "drop-me". */
+static void
+error_conf(const char *opts, bool with_label)
+{
+	char	 text[4096];
+
+	snprintf(text, sizeof text, "<filter k.**>\n  @type parser\n"
+	    "  key_name log\n%s  <parse>\n    @type json\n  </parse>\n"
+	    "</filter>\n<match k.**>\n  @type null\n</match>\n%s", opts,
+	    with_label ? "<label @ERROR>\n  <filter k.**>\n    @type grep\n"
+	    "    <exclude>\n      key log\n      pattern /drop-me/\n"
+	    "    </exclude>\n  </filter>\n  <match k.**>\n    @type null\n"
+	    "  </match>\n</label>\n" : "");
+	build(text);
+}
+
+/* The error events waiting on the route of k.a, as JSON lines. */
+static const char *
+waiting_errors(void)
+{
+	struct route	*rt = pipeline_route(pl, FIELD_STR("k.a"));
+	size_t		 i;
+
+	sb_reset(&sb);
+	for (i = 0; rt->errs != NULL && i < rt->errs->nrecs; i++) {
+		ck_assert(rt->errs->recs[i].flags & REC_ERROR_COPY);
+		ck_assert(!(rt->errs->recs[i].flags & REC_ERROR_EVENT));
+		json_put_record(&sb, rt->errs, &rt->errs->recs[i]);
+		sb_addc(&sb, '\n');
+	}
+	return sb_cstr(&sb);
+}
+
+START_TEST(test_error_label_moves)
+{
+	struct route	*rt;
+
+	error_conf("", true);
+	rt = pipeline_route(pl, FIELD_STR("k.a"));
+	ck_assert(feed("k.a", "{\"a\":1}"));
+	ck_assert(!feed("k.a", "{bad"));
+	ck_assert(!feed("k.a", "{drop-me"));
+	ck_assert_uint_eq(b.nrecs, 1);
+	ck_assert_str_eq(waiting_errors(), ORIG("\"{bad\"")
+	    ",\"parse_error\":\"syntax\"}\n");
+	ck_assert_uint_eq(pl->stats.error_events, 2);
+	/* Gone to @ERROR is not dropped; @ERROR's own grep is. */
+	ck_assert_uint_eq(pl->stats.dropped[DROP_GREP], 1);
+	ck_assert_uint_eq(stats_dropped_total(&pl->stats), 1);
+	ck_assert_uint_eq(pl->stats.bad[BAD_SYNTAX], 2);
+	ck_assert_int_eq(route_deliver(rt, &b, &e), 0);
+	ck_assert_uint_eq(rt->out->records, 1);
+	ck_assert_ptr_nonnull(rt->err);
+	ck_assert_ptr_eq(rt->err->label, pl->error_label);
+	ck_assert_uint_eq(rt->err->out->records, 1);
+	ck_assert_uint_eq(rt->errs->nrecs, 0);
+	ck_assert_uint_eq(pl->stats.records_out, 2);
+}
+END_TEST
+
+START_TEST(test_error_label_reserve_data)
+{
+	static const char *const kv[] = { "msg", "no log here" };
+	static const size_t	 lens[] = { 11 };
+
+	error_conf("  reserve_data true\n", true);
+	KEPT("k.a", "{bad", ORIG("\"{bad\"") ",\"parse_error\":\"syntax\"}");
+	/* A missing key_name is an error event too. */
+	ck_assert(feed_fields("k.a", RT_NS, 0, kv, lens, 1));
+	ck_assert_str_eq(last(), "{\"msg\":\"no log here\"}");
+	ck_assert_str_eq(waiting_errors(), ORIG("\"{bad\"")
+	    ",\"parse_error\":\"syntax\"}\n{\"msg\":\"no log here\"}\n");
+	ck_assert_uint_eq(pl->stats.error_events, 2);
+	ck_assert_uint_eq(b.recs[0].flags & (REC_ERROR_EVENT | REC_ERROR_ONLY |
+	    REC_ERROR_COPY), 0);
+}
+END_TEST
+
+/* Without @ERROR, or with emit_invalid_record_to_error false: kept. */
+START_TEST(test_error_label_absent)
+{
+	error_conf("", false);
+	KEPT("k.a", "{bad", ORIG("\"{bad\"") ",\"parse_error\":\"syntax\"}");
+	ck_assert_str_eq(waiting_errors(), "");
+	error_conf("  emit_invalid_record_to_error false\n", true);
+	KEPT("k.a", "{bad", ORIG("\"{bad\"") ",\"parse_error\":\"syntax\"}");
+	ck_assert_str_eq(waiting_errors(), "");
+	ck_assert_uint_eq(pl->stats.error_events, 0);
+	ck_assert_uint_eq(last_rec()->flags & (REC_ERROR_EVENT |
+	    REC_ERROR_ONLY), 0);
+}
+END_TEST
+
+/* A parser failing inside @ERROR keeps the record there: no loop. */
+START_TEST(test_error_label_no_loop)
+{
+	struct route	*rt;
+
+	build("<match k.**>\n  @type null\n</match>\n<label @ERROR>\n"
+	    "  <filter k.**>\n    @type parser\n    key_name log\n"
+	    "    <parse>\n      @type json\n    </parse>\n  </filter>\n"
+	    "  <match k.**>\n    @type null\n  </match>\n</label>\n");
+	rt = pipeline_route_label(pl, pl->error_label, FIELD_STR("k.a"));
+	batch_begin(&b);
+	batch_add(&b, FIELD_STR("log"), FIELD_STR("{bad"), VAL_STRING);
+	ck_assert(route_run(rt, &b));
+	ck_assert_str_eq(last(), "{\"log\":\"{bad\",\"parse_error\":"
+	    "\"syntax\"}");
+	ck_assert_ptr_null(rt->errs);
+	ck_assert_uint_eq(pl->stats.error_events, 0);
+}
+END_TEST
+
+/* The copy has its own deterministic id; a refused delivery forgets the
+ * waiting error events, which the lines read again will make anew. */
+START_TEST(test_error_label_ids_and_failure)
+{
+	char		 id1[SOURCE_ID_LEN + 1], id2[SOURCE_ID_LEN + 1];
+	struct route	*rt;
+	struct record	*r;
+
+	build("<filter k.**>\n  @type parser\n  key_name log\n"
+	    "  reserve_data true\n  <parse>\n    @type json\n  </parse>\n"
+	    "</filter>\n<match k.**>\n  @type null\n</match>\n"
+	    "<label @ERROR>\n  <match **>\n    @type file\n"
+	    "    path /dev/null/x.log\n  </match>\n</label>\n");
+	rt = pipeline_route(pl, FIELD_STR("k.a"));
+	b.origin = "x.log";
+	b.originlen = 5;
+	r = batch_begin(&b);
+	r->source_id = 42;
+	r->offset = 7;
+	batch_add(&b, FIELD_STR("log"), FIELD_STR("{bad"), VAL_STRING);
+	ck_assert(route_run(rt, &b));
+	ck_assert(source_id(&b, &b.recs[0], id1));
+	ck_assert_uint_eq(rt->errs->recs[0].offset, 7);
+	rt->errs->origin = b.origin;
+	rt->errs->originlen = b.originlen;
+	ck_assert(source_id(rt->errs, &rt->errs->recs[0], id2));
+	ck_assert_str_ne(id1, id2);
+	ck_assert_int_eq(strncmp(id1 + 16, id2 + 16, 16), 0);
+	ck_assert_int_eq(route_deliver(rt, &b, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "/dev/null/x.log"));
+	ck_assert_uint_eq(rt->errs->nrecs, 0);
+	ck_assert_uint_eq(rt->out->records, 0);
+}
+END_TEST
+
 START_TEST(test_pipeline_errors)
 {
 	build_fails("x 1\n", "test.conf:1: parameter 'x' outside of any "
@@ -1725,6 +1876,11 @@ test_suite(void)
 	tcase_add_test(tr, test_route_unmatched);
 	tcase_add_test(tr, test_route_cache);
 	tcase_add_test(tr, test_route_deliver);
+	tcase_add_test(tr, test_error_label_moves);
+	tcase_add_test(tr, test_error_label_reserve_data);
+	tcase_add_test(tr, test_error_label_absent);
+	tcase_add_test(tr, test_error_label_no_loop);
+	tcase_add_test(tr, test_error_label_ids_and_failure);
 	tcase_add_test(tr, test_pipeline_errors);
 	suite_add_tcase(s, tr);
 	return s;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -229,6 +230,164 @@ START_TEST(test_null)
 }
 END_TEST
 
+/* --- <inject> ------------------------------------------------------------ */
+
+#define T1	1714550402224323240LL	/* 2024-05-01T08:00:02.22432324Z */
+
+/* What a file output with these <inject> and <format> bodies writes for
+ * {"msg":"m","n":7} at each time in ts (tag t.x). */
+static const char *
+injected(const char *inject, const char *format, const int64_t *ts,
+    size_t n)
+{
+	static int	 seq;
+	char		*path = xasprintf("%s/inject%d", tmpdir, seq++), *body;
+	struct pipeline	*pl;
+	struct route	*rt;
+	struct batch	 b;
+	struct err	 e;
+	size_t		 i;
+
+	body = xasprintf("  @type file\n  path %s\n  <inject>\n%s  </inject>\n"
+	    "%s%s%s", path, inject, format ? "  <format>\n" : "",
+	    format ? format : "", format ? "  </format>\n" : "");
+	pl = load(body);
+	rt = pipeline_route(pl, "t.x", 3);
+	batch_init(&b);
+	for (i = 0; i < n; i++) {
+		batch_begin(&b)->time = ts[i];
+		batch_add(&b, FIELD_STR("msg"), FIELD_STR("m"), VAL_STRING);
+		batch_add(&b, FIELD_STR("n"), FIELD_STR("7"), VAL_RAW);
+		ck_assert(route_run(rt, &b));
+	}
+	ck_assert_int_eq(route_deliver(rt, &b, &e), 0);
+	batch_free(&b);
+	pipeline_free(pl);
+	free(body);
+	body = slurp_gz(path);
+	free(path);
+	return body;
+}
+
+START_TEST(test_inject_keys)
+{
+	const int64_t	 ts[] = { T1, 1714550403000000000LL,
+			    1714550403100000000LL, -1500000000LL };
+
+	ck_assert_str_eq(injected("    hostname_key host\n    hostname node-1\n"
+	    "    worker_id_key wid\n    tag_key tag\n    time_key t\n", NULL,
+	    ts, 4),
+	    "{\"msg\":\"m\",\"n\":7,\"host\":\"node-1\",\"wid\":0,"
+	    "\"tag\":\"t.x\",\"t\":1714550402.224323}\n"
+	    "{\"msg\":\"m\",\"n\":7,\"host\":\"node-1\",\"wid\":0,"
+	    "\"tag\":\"t.x\",\"t\":1714550403.0}\n"
+	    "{\"msg\":\"m\",\"n\":7,\"host\":\"node-1\",\"wid\":0,"
+	    "\"tag\":\"t.x\",\"t\":1714550403.1}\n"
+	    "{\"msg\":\"m\",\"n\":7,\"host\":\"node-1\",\"wid\":0,"
+	    "\"tag\":\"t.x\",\"t\":-1.5}\n");
+	/* An injected key replaces the record's field; the last one wins. */
+	ck_assert_str_eq(injected("    tag_key msg\n    time_key msg\n"
+	    "    time_type unixtime\n", NULL, ts + 3, 1),
+	    "{\"n\":7,\"msg\":-2}\n");
+	/* The DaemonSet's `|| use_nil`: nothing to add. */
+	ck_assert_str_eq(injected("", NULL, ts, 1), "{\"msg\":\"m\",\"n\":7}\n");
+}
+END_TEST
+
+/* <inject> lines (time_key t) and the value of t they give T1. */
+static const struct {
+	const char	*inject;
+	const char	*t;
+} time_cases[] = {
+	{ "    time_type unixtime_millis\n", "1714550402224" },
+	{ "    time_type unixtime_micros\n", "1714550402224323" },
+	{ "    time_type unixtime_nanos\n", "1714550402224323240" },
+	{ "    time_type string\n    utc true\n", "\"2024-05-01T08:00:02Z\"" },
+	{ "    time_type string\n    timezone -08:00\n",
+	  "\"2024-05-01T00:00:02-08:00\"" },
+	{ "    time_type string\n    time_format %Y-%m-%dT%H:%M:%S.%NZ\n"
+	  "    localtime false\n", "\"2024-05-01T08:00:02.224323240Z\"" },
+	{ "    time_type string\n    time_format %d/%b/%Y:%H:%M:%S.%L %z\n"
+	  "    timezone +0530\n", "\"01/May/2024:13:30:02.224 +0530\"" },
+};
+
+START_TEST(test_inject_time_types)
+{
+	const int64_t	 ts[] = { T1 };
+	char		*inject = xasprintf("    time_key t\n%s",
+			    time_cases[_i].inject);
+	char		*want = xasprintf("{\"msg\":\"m\",\"n\":7,\"t\":%s}\n",
+			    time_cases[_i].t);
+
+	ck_assert_str_eq(injected(inject, NULL, ts, 1), want);
+	free(inject);
+	free(want);
+}
+END_TEST
+
+/* Local time is the process's TZ, as Ruby's Time.at(t).iso8601. */
+START_TEST(test_inject_localtime)
+{
+	const int64_t	 ts[] = { T1 };
+	const char	*got;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	got = injected("    time_key t\n    time_type string\n", NULL, ts, 1);
+	ck_assert_str_eq(got, "{\"msg\":\"m\",\"n\":7,"
+	    "\"t\":\"2024-05-01T08:00:02+00:00\"}\n");
+	setenv("TZ", "XYZ-02", 1);	/* POSIX: two hours east */
+	tzset();
+	got = injected("    time_key t\n    time_type string\n"
+	    "    time_format %H:%M %Z\n", NULL, ts, 1);
+	ck_assert_str_eq(got, "{\"msg\":\"m\",\"n\":7,\"t\":\"10:00 XYZ\"}\n");
+	unsetenv("TZ");
+	tzset();
+}
+END_TEST
+
+START_TEST(test_inject_single_value)
+{
+	const int64_t	 ts[] = { T1 };
+
+	ck_assert_str_eq(injected("    tag_key msg\n", "    @type single_value\n"
+	    "    message_key msg\n", ts, 1), "t.x\n");
+	ck_assert_str_eq(injected("    time_key msg\n", "    @type single_value\n"
+	    "    message_key msg\n", ts, 1), "1714550402.224323\n");
+	ck_assert_str_eq(injected("    tag_key tag\n", "    @type single_value\n"
+	    "    message_key msg\n", ts, 1), "m\n");
+}
+END_TEST
+
+START_TEST(test_inject_errors)
+{
+	const char	*msg;
+
+	msg = load_error("<match a>\n  @type file\n  path /x/a.log\n"
+	    "  <inject>\n    time_key t\n    time_type string\n"
+	    "    timezone Asia/Tokyo\n  </inject>\n</match>\n");
+	ck_assert_str_eq(msg, "t.conf:7: <inject> timezone 'Asia/Tokyo': give "
+	    "an offset such as +09:00, -0800 or +09, or UTC (zone names are "
+	    "not supported: the shipper reads no time zone database)");
+	msg = load_error("<match a>\n  @type stdout\n  <inject>\n"
+	    "    time_key t\n    time_type iso\n  </inject>\n</match>\n");
+	ck_assert_msg(strstr(msg, "t.conf:5:") != NULL && strstr(msg,
+	    "unixtime_nanos") != NULL, "%s", msg);
+	msg = load_error("<match a>\n  @type stdout\n  <inject>\n"
+	    "    tag_kye t\n  </inject>\n</match>\n");
+	ck_assert_msg(strstr(msg, "t.conf:4:") != NULL && strstr(msg,
+	    "tag_key") != NULL, "%s", msg);
+	msg = load_error("<match a>\n  @type stdout\n  <format>\n"
+	    "    @type ecs\n  </format>\n  <inject>\n    tag_key t\n"
+	    "  </inject>\n</match>\n");
+	ck_assert_msg(strstr(msg, "t.conf:3: <format> @type ecs with <inject>")
+	    != NULL, "%s", msg);
+	msg = load_error("<match a>\n  @type elasticsearch\n  <inject>\n"
+	    "    tag_key t\n  </inject>\n</match>\n");
+	ck_assert_msg(strstr(msg, "inject") != NULL, "%s", msg);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -243,6 +402,12 @@ test_suite(void)
 	tcase_add_test(tc, test_file_config_errors);
 	tcase_add_test(tc, test_stdout);
 	tcase_add_test(tc, test_null);
+	tcase_add_test(tc, test_inject_keys);
+	tcase_add_loop_test(tc, test_inject_time_types, 0,
+	    (int)(sizeof time_cases / sizeof time_cases[0]));
+	tcase_add_test(tc, test_inject_localtime);
+	tcase_add_test(tc, test_inject_single_value);
+	tcase_add_test(tc, test_inject_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

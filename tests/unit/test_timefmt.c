@@ -521,6 +521,55 @@ START_TEST(test_format_length)
 }
 END_TEST
 
+/* --- Ruby's strftime (<inject> time_format) ------------------------------ */
+
+static const char *
+rfmt(const char *fmt, int64_t ns, int32_t off, const char *zone)
+{
+	static char	 out[256];
+
+	time_format_strftime(fmt, ns, off, zone, out, sizeof out);
+	return out;
+}
+
+#define T1	1714550402224323240LL	/* 2024-05-01T08:00:02.22432324Z */
+
+START_TEST(test_strftime_ruby)
+{
+	ck_assert_str_eq(rfmt("%Y-%m-%dT%H:%M:%S.%NZ", T1, 0, "UTC"),
+	    "2024-05-01T08:00:02.224323240Z");
+	ck_assert_str_eq(rfmt("%3N|%6N|%9N|%12N|%L|%6L", T1, 0, "UTC"),
+	    "224|224323|224323240|224323240000|224|224323");
+	ck_assert_str_eq(rfmt("%H:%M %z %:z %::z %Z", T1, -(8 * 3600 + 30 * 60),
+	    "PST"), "23:30 -0830 -08:30 -08:30:00 PST");
+	ck_assert_str_eq(rfmt("%d %H:%M%:z", T1, 5 * 3600 + 45 * 60, ""),
+	    "01 13:45+05:45");
+	/* A day boundary, and what strftime(3) knows, flags included. */
+	ck_assert_str_eq(rfmt("%a %A %b %B %e|%-d|%j|%y %p %I %u %w %%", T1,
+	    16 * 3600, ""), "Thu Thursday May May  2|2|123|24 AM 12 4 4 %");
+	ck_assert_str_eq(rfmt("%s %F %T", T1, 3600, ""),
+	    "1714550402 2024-05-01 09:00:02");
+	/* Before 1970: floors, not truncates. */
+	ck_assert_str_eq(rfmt("%Y-%m-%dT%H:%M:%S.%N %s", -1, 0, "UTC"),
+	    "1969-12-31T23:59:59.999999999 -1");
+	ck_assert_str_eq(rfmt("%", T1, 0, ""), "%");
+	ck_assert_str_eq(rfmt("plain", T1, 0, ""), "plain");
+}
+END_TEST
+
+START_TEST(test_strftime_size)
+{
+	char	 out[8];
+
+	ck_assert_uint_eq(time_format_strftime("%Y-%m-%d", T1, 0, "", out,
+	    sizeof out), 7);
+	ck_assert_str_eq(out, "2024-05");
+	ck_assert_uint_eq(time_format_strftime("%N", T1, 0, "", out, 1), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(time_format_strftime("%N", T1, 0, "", out, 0), 0);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -547,6 +596,8 @@ test_suite(void)
 	tcase_add_test(tc, test_format_epoch);
 	tcase_add_test(tc, test_format_literals);
 	tcase_add_test(tc, test_format_length);
+	tcase_add_test(tc, test_strftime_ruby);
+	tcase_add_test(tc, test_strftime_size);
 	suite_add_tcase(s, tc);
 	return s;
 }
