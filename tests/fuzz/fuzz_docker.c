@@ -3,13 +3,38 @@
  *
  * Checks: content lies in the caller's scratch (which is exactly as long
  * as the line, so ASan sees a write past it), stream and time point into
- * the line; a line that parses is JSON (yajl, strings unvalidated, as
- * the parser keeps any bytes); a whole line parses the same with `cut`
- * set, since cut only forgives a missing end.
+ * the line; a line that parses is JSON (yajl, strings unvalidated and
+ * raw control bytes in them blanked, as the parser keeps any bytes, see
+ * docker.c); a whole line parses the same with `cut` set, since cut only
+ * forgives a missing end.
  */
 #include "fuzz.h"
 
+#include <stdbool.h>
+
 #include "envelope.h"
+
+/* The line with the control bytes inside its strings made spaces. */
+static char *
+blank_controls(const char *line, size_t len)
+{
+	char	*s = malloc(len ? len : 1);
+	bool	 in_str = false, esc = false;
+	size_t	 i;
+
+	memcpy(s, line, len);
+	for (i = 0; i < len; i++) {
+		if (esc)
+			esc = false;
+		else if (in_str && (unsigned char)s[i] < 0x20)
+			s[i] = ' ';
+		else if (in_str && s[i] == '\\')
+			esc = true;
+		else if (s[i] == '"')
+			in_str = !in_str;
+	}
+	return s;
+}
 
 static void
 check_fields(const struct envelope *e, const char *line, size_t len,
@@ -39,7 +64,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = docker_parse(line, size, true, cut, &ec);
 	if (rw == 0) {
 		check_fields(&ew, line, size, whole);
-		FUZZ_ASSERT(fuzz_is_json(line, size, 0));
+		char	*blanked = blank_controls(line, size);
+
+		FUZZ_ASSERT(fuzz_is_json(blanked, size, 0));
+		free(blanked);
 		FUZZ_ASSERT(rc == 0 && ec.len == ew.len &&
 		    memcmp(ec.content, ew.content, ew.len) == 0 &&
 		    ec.partial == ew.partial && ec.time_ns == ew.time_ns &&
