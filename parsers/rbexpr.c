@@ -333,8 +333,11 @@ call_args(struct rb *r, bool ev, struct val *args, int max, const char *fn)
 		struct val	 scratch;
 
 		memset(&scratch, 0, sizeof scratch);
-		if (rb_cond(r, ev, n < max ? &args[n] : &scratch) == -1)
+		/* A failed expression may hold a value: the caller frees args. */
+		if (rb_cond(r, ev, n < max ? &args[n] : &scratch) == -1) {
+			val_free(&scratch);
 			return -1;
+		}
 		val_free(&scratch);
 		n++;
 		if (eat(r, ')'))

@@ -29,7 +29,7 @@ fuzz() {	# make fuzz: each libFuzzer target 60 s, two at a time
 		echo "fuzz: SKIPPED: no clang with libFuzzer on this system"
 		return 0
 	fi
-	make fuzz FUZZ_TIME=60 FUZZ_JOBS=2
+	make -j"$jobs" fuzz FUZZ_TIME=60 FUZZ_JOBS=2
 }
 
 count() {	# count RESULT DIR...: test cases with that result

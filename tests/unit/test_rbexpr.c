@@ -194,6 +194,22 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/*
+ * Found by fuzz_config: an argument past those a call keeps ('b', the
+ * third of ENV.fetch) whose expression failed once it held a string
+ * leaked that string. LeakSanitizer (make check under ASan) sees it.
+ */
+START_TEST(test_extra_argument_fails)
+{
+	env((const char *[]){ NULL });
+	fails("ENV.fetch('X', 'a', 'b' + )", "')' is not supported; no "
+	    "environment variable avoids it: change the value");
+	fails("File.join('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i' + )",
+	    "')' is not supported; no environment variable avoids it: change "
+	    "the value");
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -206,6 +222,7 @@ test_suite(void)
 	tcase_add_test(tc, test_kubernetes_url);
 	tcase_add_test(tc, test_lazy);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_extra_argument_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
