@@ -24,6 +24,7 @@
 
 #include "chunk_file.h"
 #include "err.h"
+#include "mem.h"
 #include "strbuf.h"
 
 static uint32_t
@@ -122,7 +123,7 @@ framed(const uint8_t *rec, size_t n, unsigned a, unsigned b, bool flip,
 		at = frame_open(file);
 		sb_add(file, p, (size_t)(nl - p));
 		FUZZ_ASSERT(frame_close(file, at, true, &e) == 0);
-		*bounds = realloc(*bounds, (nrec + 1) * sizeof **bounds);
+		*bounds = xrealloc(*bounds, (nrec + 1) * sizeof **bounds);
 		(*bounds)[nrec++] = file->len;
 	}
 	sb_add(payloads, rec, n);

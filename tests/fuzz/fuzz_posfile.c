@@ -12,6 +12,7 @@
 #include "fuzz.h"
 
 #include "err.h"
+#include "mem.h"
 #include "posfile.h"
 
 struct snap {
@@ -64,13 +65,13 @@ check_entries(struct posfile *pf)
 static struct snap *
 snapshot(struct posfile *pf)
 {
-	struct snap	*s = calloc(posfile_count(pf) + 1, sizeof *s);
+	struct snap	*s = xcalloc(posfile_count(pf) + 1, sizeof *s);
 	size_t		 i;
 
 	for (i = 0; i < posfile_count(pf); i++) {
 		struct pos_entry *pe = posfile_entry(pf, i);
 
-		s[i] = (struct snap){ strdup(pe->path), pe->offset, pe->inode,
+		s[i] = (struct snap){ xstrdup(pe->path), pe->offset, pe->inode,
 		    pe->fingerprint };
 	}
 	return s;
