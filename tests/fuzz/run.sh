@@ -78,8 +78,11 @@ for t in "$@"; do
 	fi
 	failed=1
 	echo "$name: FAILED (exit $rc), log $log"
-	sed -n '/invariant broken\|^==[0-9]*==ERROR\|runtime error\|^SUMMARY\|^MS:\|Test unit written\|Base64/p' "$log" | head -20
-	sed -n '/^==[0-9]*==ERROR/,/^SUMMARY/p' "$log" | head -40
+	# The finding: a broken invariant, a sanitizer's report (its first
+	# frames), or libFuzzer's own (timeout, out of memory).
+	grep -m 3 'invariant broken\|runtime error' "$log"
+	sed -n '/^==[0-9]*== *ERROR/,/^SUMMARY/p' "$log" | grep -v '^ *#[2-9][0-9]' |
+	    head -40
 	for a in $(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log"); do
 		echo "reproducer $a ($(wc -c < "$a") bytes):"
 		od -A d -c "$a" | head -12
