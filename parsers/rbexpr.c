@@ -353,7 +353,7 @@ call_args(struct rb *r, bool ev, struct val *args, int max, const char *fn)
 		struct val	 scratch;
 
 		memset(&scratch, 0, sizeof scratch);
-		/* A failed expression may hold a value: the caller frees args. */
+		/* A failed expression may hold a value (args: the caller's). */
 		if (rb_cond(r, ev, n < max ? &args[n] : &scratch) == -1) {
 			val_free(&scratch);
 			return -1;

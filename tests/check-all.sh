@@ -23,7 +23,8 @@ fuzz() {	# make fuzz: each libFuzzer target 60 s, two at a time
 		# deps.sh installs clang on Debian: missing there is a failure.
 		command -v dpkg > /dev/null 2>&1 && {
 			echo "fuzz: configure found no clang with libFuzzer" \
-			    "although deps.sh installs clang-14 libclang-rt-14-dev"
+			    "although deps.sh installs clang-14" \
+			    "libclang-rt-14-dev"
 			return 1
 		}
 		echo "fuzz: SKIPPED: no clang with libFuzzer on this system"

@@ -86,6 +86,17 @@ fuzz_encode_last(const struct batch *b, struct strbuf *sb)
 	FUZZ_ASSERT(fuzz_is_json(sb->buf, sb->len, 1));
 }
 
+/* Are the two encodings the same? Prints both when they are not. */
+static inline bool
+fuzz_same(const struct strbuf *a, const struct strbuf *b)
+{
+	if (a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0)
+		return true;
+	fprintf(stderr, "first:  %.*s\nsecond: %.*s\n", (int)a->len, a->buf,
+	    (int)b->len, b->buf);
+	return false;
+}
+
 static inline bool
 fuzz_has_nul(const struct batch *b, const struct record *r)
 {
@@ -135,8 +146,7 @@ fuzz_record_check(fuzz_parse_fn fn, void *arg, struct json_parser *jp,
 		FUZZ_ASSERT(st == PARSE_OK);
 		batch_commit(&b);
 		fuzz_encode_last(&b, &enc2);
-		FUZZ_ASSERT(enc2.len == enc.len &&
-		    memcmp(enc2.buf, enc.buf, enc.len) == 0);
+		FUZZ_ASSERT(fuzz_same(&enc, &enc2));
 	} else if (gst_st == PARSE_FAIL)
 		FUZZ_ASSERT(st == PARSE_FAIL && gerr.kind == err.kind);
 	else
@@ -151,8 +161,7 @@ fuzz_record_check(fuzz_parse_fn fn, void *arg, struct json_parser *jp,
 		if (st == PARSE_OK) {
 			batch_commit(&b);
 			fuzz_encode_last(&b, &enc2);
-			FUZZ_ASSERT(enc2.len == enc.len &&
-			    memcmp(enc2.buf, enc.buf, enc.len) == 0);
+			FUZZ_ASSERT(fuzz_same(&enc, &enc2));
 		} else
 			FUZZ_ASSERT(nul && st == PARSE_FAIL &&
 			    err.kind == BAD_EMBEDDED_NUL);

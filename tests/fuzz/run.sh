@@ -57,7 +57,8 @@ lane() {	# lane K: the targets whose index is K modulo jobs, in turn
 
 for t in "$@"; do
 	rm -f "$out/logs/$(basename "$t").rc"
-	[ -x "$t" ] || { echo "run.sh: $t is not built (make fuzz-build)" >&2; exit 1; }
+	[ -x "$t" ] ||
+	    { echo "run.sh: $t is not built (make fuzz-build)" >&2; exit 1; }
 done
 k=0
 while [ "$k" -lt "$jobs" ]; do
@@ -71,7 +72,10 @@ for t in "$@"; do
 	name=$(basename "$t")
 	log=$out/logs/$name.log
 	rc=$(cat "$out/logs/$name.rc" 2>/dev/null || echo 1)
-	stats=$(sed -n 's/^#\([0-9]*\).*DONE *cov: \([0-9]*\) ft: \([0-9]*\).*exec\/s: \([0-9]*\) rss: \([0-9]*Mb\).*/\1 runs, cov \2, ft \3, \4 exec\/s, rss \5/p' "$log" | tail -1)
+	# "#N DONE cov: C ft: F corp: ... exec/s: E rss: RMb"
+	stats=$(awk '$2 == "DONE" { for (i = 3; i < NF; i++) v[$i] = $(i + 1)
+	    s = substr($1, 2) " runs, cov " v["cov:"] ", ft " v["ft:"] ", " \
+	    v["exec/s:"] " exec/s, rss " v["rss:"] } END { print s }' "$log")
 	if [ "$rc" -eq 0 ]; then
 		echo "$name: ${stats:-no stats (see $log)}"
 		continue
@@ -81,8 +85,8 @@ for t in "$@"; do
 	# The finding: a broken invariant, a sanitizer's report (its first
 	# frames), or libFuzzer's own (timeout, out of memory).
 	grep -m 3 'invariant broken\|runtime error' "$log"
-	sed -n '/^==[0-9]*== *ERROR/,/^SUMMARY/p' "$log" | grep -v '^ *#[2-9][0-9]' |
-	    head -40
+	sed -n '/^==[0-9]*== *ERROR/,/^SUMMARY/p' "$log" |
+	    grep -v '^ *#[2-9][0-9]' | head -40
 	for a in $(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log"); do
 		echo "reproducer $a ($(wc -c < "$a") bytes):"
 		od -A d -c "$a" | head -12

@@ -548,6 +548,30 @@ START_TEST(test_record_repeated_keys)
 }
 END_TEST
 
+/*
+ * Found by fuzz_json: keys that differ only in invalid UTF-8 (here a
+ * lone surrogate's bytes, another one's, a stray byte and U+FFFD itself)
+ * are the same key once repaired, and were written twice, which
+ * Elasticsearch rejects. They are one key, written once, last value.
+ */
+START_TEST(test_record_repeated_repaired_keys)
+{
+	struct record	*r = batch_begin(&b);
+	size_t		 o;
+
+	batch_add(&b, FIELD_STR("k\xed\xb8\x80"), FIELD_STR("1"), VAL_STRING);
+	batch_add(&b, FIELD_STR("b"), FIELD_STR("x"), VAL_STRING);
+	batch_add(&b, FIELD_STR("k\xed\xb8\x81"), FIELD_STR("2"), VAL_STRING);
+	o = batch_add_object(&b, FIELD_STR("n"));
+	batch_add(&b, FIELD_STR("\xff"), FIELD_STR("3"), VAL_STRING);
+	batch_add(&b, FIELD_STR(FFFD), FIELD_STR("4"), VAL_STRING);
+	batch_add(&b, FIELD_STR("\xfe\xff"), FIELD_STR("5"), VAL_STRING);
+	batch_end_object(&b, o);
+	ck_assert_str_eq(put_record(r), "{\"b\":\"x\",\"k" FFFD FFFD FFFD
+	    "\":\"2\",\"n\":{\"" FFFD "\":\"4\",\"" FFFD FFFD "\":\"5\"}}");
+}
+END_TEST
+
 /* Records after the first start at their own field0. */
 START_TEST(test_record_second)
 {
@@ -618,6 +642,7 @@ test_suite(void)
 	tcase_add_test(tr, test_record_nested);
 	tcase_add_test(tr, test_record_bad_bytes);
 	tcase_add_test(tr, test_record_repeated_keys);
+	tcase_add_test(tr, test_record_repeated_repaired_keys);
 	tcase_add_test(tr, test_record_second);
 	tcase_add_test(tr, test_put_fields);
 	suite_add_tcase(s, tr);
