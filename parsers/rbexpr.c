@@ -718,16 +718,24 @@ cond(struct rb *r, bool ev, struct val *out)
 	return rc;
 }
 
+/* fn one level deeper; see deeper(). */
 static int
-rb_cond(struct rb *r, bool ev, struct val *out)
+nested(struct rb *r, bool ev, struct val *out,
+    int (*fn)(struct rb *, bool, struct val *))
 {
 	int	 rc;
 
 	if (deeper(r) == -1)
 		return -1;
-	rc = cond(r, ev, out);
+	rc = fn(r, ev, out);
 	r->depth--;
 	return rc;
+}
+
+static int
+rb_cond(struct rb *r, bool ev, struct val *out)
+{
+	return nested(r, ev, out, cond);
 }
 
 static int
@@ -793,13 +801,7 @@ stmt(struct rb *r, bool ev, struct val *out)
 static int
 rb_stmt(struct rb *r, bool ev, struct val *out)
 {
-	int	 rc;
-
-	if (deeper(r) == -1)
-		return -1;
-	rc = stmt(r, ev, out);
-	r->depth--;
-	return rc;
+	return nested(r, ev, out, stmt);
 }
 
 static int
