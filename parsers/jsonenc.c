@@ -194,15 +194,50 @@ json_put_value(struct strbuf *sb, const struct field *f)
 	}
 }
 
-/* Does a later field of the same object have f[i]'s key? */
+/*
+ * Are a's and b's keys one key once written? Invalid UTF-8 becomes
+ * U+FFFD, so keys whose bytes differ ("\xff" and "\xfe", a lone
+ * surrogate's bytes and U+FFFD itself) may not.
+ */
 static bool
-key_repeated(const struct field *f, size_t n, size_t i)
+same_written(const struct field *a, const struct field *b)
+{
+	struct strbuf	 x = STRBUF_INIT, y = STRBUF_INIT;
+	bool		 same;
+
+	json_put_string(&x, a->key, a->klen);
+	json_put_string(&y, b->key, b->klen);
+	same = x.len == y.len && memcmp(x.buf, y.buf, x.len) == 0;
+	sb_free(&x);
+	sb_free(&y);
+	return same;
+}
+
+/*
+ * Does a later field of the same object have f[i]'s key? repair: some
+ * key of the object is not UTF-8, so keys are compared as written.
+ */
+static bool
+key_repeated(const struct field *f, size_t n, size_t i, bool repair)
 {
 	size_t	 j;
 
 	for (j = field_skip(f, i); j < n; j = field_skip(f, j))
-		if (!(f[j].flags & FIELD_DELETED) && f[j].klen == f[i].klen &&
-		    memcmp(f[j].key, f[i].key, f[i].klen) == 0)
+		if (!(f[j].flags & FIELD_DELETED) && ((f[j].klen == f[i].klen &&
+		    memcmp(f[j].key, f[i].key, f[i].klen) == 0) ||
+		    (repair && same_written(&f[i], &f[j]))))
+			return true;
+	return false;
+}
+
+/* Is some key of the object's n fields not valid UTF-8? */
+static bool
+keys_need_repair(const struct field *f, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i = field_skip(f, i))
+		if (!utf8_valid(f[i].key, f[i].klen))
 			return true;
 	return false;
 }
@@ -227,10 +262,12 @@ static void
 put_members(struct strbuf *sb, const struct field *f, size_t n,
     const struct json_skip *skip, size_t nskip, int *first)
 {
+	bool	 repair = keys_need_repair(f, n);
 	size_t	 i;
 
 	for (i = 0; i < n; i = field_skip(f, i)) {
-		if ((f[i].flags & FIELD_DELETED) || key_repeated(f, n, i) ||
+		if ((f[i].flags & FIELD_DELETED) ||
+		    key_repeated(f, n, i, repair) ||
 		    key_skipped(&f[i], skip, nskip))
 			continue;
 		if (!*first)

@@ -18,8 +18,9 @@ void	json_put_string(struct strbuf *sb, const char *s, size_t len);
 /*
  * Appends one record as a JSON object (no newline): fields in order,
  * FIELD_DELETED ones left out with their subtrees, VAL_RAW verbatim (an
- * empty one as null), VAL_OBJECT as a nested object. Repeated keys are
- * written as often as they occur.
+ * empty one as null), VAL_OBJECT as a nested object. A key repeated in
+ * an object is written once, with its last value; keys are compared as
+ * written, so two that differ only in invalid UTF-8 are one key.
  */
 void	json_put_record(struct strbuf *sb, const struct batch *b,
 	    const struct record *r);

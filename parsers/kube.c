@@ -11,6 +11,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "json.h"
 #include "jsonenc.h"
 #include "kube.h"
 #include "mem.h"
@@ -18,6 +19,7 @@
 
 /* Bigger answers are refused: a blob's offsets are 32 bits. */
 #define KUBE_BLOB_MAX	(64u << 20)
+#define KUBE_DEPTH_MAX	256	/* the message says 256 */
 
 struct kv_list {
 	struct kube_kv	*v;
@@ -301,12 +303,22 @@ meta_from_tree(yajl_val obj, enum kube_kind kind,
 	return m;
 }
 
+/*
+ * yajl builds a tree with a stack of its own but frees it by recursion,
+ * once per level, so an answer of 300000 brackets would overflow ours:
+ * it is refused first. Real objects nest a dozen levels (managedFields).
+ */
 static yajl_val
 tree_parse(const char *json, char *err, size_t errlen)
 {
 	char		 ybuf[256];
-	yajl_val	 root = yajl_tree_parse(json, ybuf, sizeof ybuf);
+	yajl_val	 root;
 
+	if (json_too_deep(json, strlen(json), KUBE_DEPTH_MAX)) {
+		fail(err, errlen, "invalid JSON: nested more than 256 deep");
+		return NULL;
+	}
+	root = yajl_tree_parse(json, ybuf, sizeof ybuf);
 	if (root == NULL) {
 		char	*nl = strchr(ybuf, '\n');
 

@@ -29,6 +29,7 @@
 #define RB_VARS		16
 #define RB_AVOID	8
 #define RB_NAME_MAX	64
+#define RB_DEPTH	64	/* statements and conditions nested */
 
 struct val {
 	enum rb_kind	 kind;
@@ -52,6 +53,7 @@ struct rb {
 	int		 nvars;
 	char		 avoid[RB_AVOID][RB_NAME_MAX];
 	int		 navoid;
+	int		 depth;		/* see deeper() */
 };
 
 static int	rb_program(struct rb *, bool, struct val *, char);
@@ -142,6 +144,20 @@ rb_fail(struct rb *r, const char *fmt, const char *what, size_t n)
 	suffix(r, NULL, sfx, sizeof sfx);
 	snprintf(r->why, r->whylen, "%s; %s", msg, sfx);
 	return -1;
+}
+
+/*
+ * Nesting is recursion: (((...))), f(f(...)), a ? b ? ..., a = b = ...
+ * each pass through rb_stmt or rb_cond, brackets not evaluated through
+ * skip_group. Past RB_DEPTH it is an error, not a stack overflow.
+ */
+static int
+deeper(struct rb *r)
+{
+	if (r->depth >= RB_DEPTH)
+		return rb_fail(r, "nested more than 64 deep%.*s", "", 0);
+	r->depth++;
+	return 0;
 }
 
 /* A Ruby exception: caught by `rescue`, else the error. */
@@ -275,20 +291,24 @@ skip_group(struct rb *r)
 {
 	char	 close = *r->p == '(' ? ')' : *r->p == '[' ? ']' : '}';
 	struct val v;
+	int	 rc = 0;
 
+	if (deeper(r) == -1)
+		return -1;
 	memset(&v, 0, sizeof v);
 	r->p++;
-	while (r->p < r->end && *r->p != close) {
+	while (rc == 0 && r->p < r->end && *r->p != close) {
 		if (*r->p == '\'' || *r->p == '"') {
-			if (string_lit(r, &v) == -1)
-				return -1;
+			rc = string_lit(r, &v);
 			val_free(&v);
-		} else if (*r->p == '(' || *r->p == '[' || *r->p == '{') {
-			if (skip_group(r) == -1)
-				return -1;
-		} else
+		} else if (*r->p == '(' || *r->p == '[' || *r->p == '{')
+			rc = skip_group(r);
+		else
 			r->p++;
 	}
+	r->depth--;
+	if (rc == -1)
+		return -1;
 	if (r->p >= r->end)
 		return rb_fail(r, "unbalanced '%.*s'", &close, 1);
 	r->p++;
@@ -333,8 +353,11 @@ call_args(struct rb *r, bool ev, struct val *args, int max, const char *fn)
 		struct val	 scratch;
 
 		memset(&scratch, 0, sizeof scratch);
-		if (rb_cond(r, ev, n < max ? &args[n] : &scratch) == -1)
+		/* A failed expression may hold a value (args: the caller's). */
+		if (rb_cond(r, ev, n < max ? &args[n] : &scratch) == -1) {
+			val_free(&scratch);
 			return -1;
+		}
 		val_free(&scratch);
 		n++;
 		if (eat(r, ')'))
@@ -665,7 +688,7 @@ or_expr(struct rb *r, bool ev, struct val *out)
 }
 
 static int
-rb_cond(struct rb *r, bool ev, struct val *out)
+cond(struct rb *r, bool ev, struct val *out)
 {
 	struct val	 a, b;
 	bool		 t;
@@ -695,6 +718,26 @@ rb_cond(struct rb *r, bool ev, struct val *out)
 	return rc;
 }
 
+/* fn one level deeper; see deeper(). */
+static int
+nested(struct rb *r, bool ev, struct val *out,
+    int (*fn)(struct rb *, bool, struct val *))
+{
+	int	 rc;
+
+	if (deeper(r) == -1)
+		return -1;
+	rc = fn(r, ev, out);
+	r->depth--;
+	return rc;
+}
+
+static int
+rb_cond(struct rb *r, bool ev, struct val *out)
+{
+	return nested(r, ev, out, cond);
+}
+
 static int
 rescue_expr(struct rb *r, bool ev, struct val *out)
 {
@@ -715,7 +758,7 @@ rescue_expr(struct rb *r, bool ev, struct val *out)
 }
 
 static int
-rb_stmt(struct rb *r, bool ev, struct val *out)
+stmt(struct rb *r, bool ev, struct val *out)
 {
 	const char	*save;
 	size_t		 n;
@@ -753,6 +796,12 @@ rb_stmt(struct rb *r, bool ev, struct val *out)
 		r->p = save;
 	}
 	return rescue_expr(r, ev, out);
+}
+
+static int
+rb_stmt(struct rb *r, bool ev, struct val *out)
+{
+	return nested(r, ev, out, stmt);
 }
 
 static int

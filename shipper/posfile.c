@@ -164,8 +164,11 @@ static void
 load_lines(struct strbuf *sb, void (*fn)(struct posfile *, const char *,
     size_t), struct posfile *pf)
 {
-	const char	*p = sb->buf, *end = sb->buf + sb->len, *nl;
+	const char	*p = sb->buf, *end, *nl;
 
+	if (sb->len == 0)
+		return;		/* an empty file has no buffer: NULL + 0 is UB */
+	end = sb->buf + sb->len;
 	while (p != NULL && p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		fn(pf, p, nl ? (size_t)(nl - p) : (size_t)(end - p));

@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-all.sh — README command (2): installs what is missing, builds,
 # and runs the whole test suite: unit and integration tests, make
-# distcheck, then the suite again built with ASan and UBSan. Ends with
+# distcheck, the fuzz targets (60 s each), then the suite again built
+# with ASan and UBSan. Ends with
 # the line "N passed, N failed" (a test case each, from the TAP output).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,21 @@ step() {	# step NAME COMMAND...: runs it, logs it, remembers a failure
 		echo "== $name: FAILED"
 		failed_steps="$failed_steps $name"
 	fi
+}
+
+fuzz() {	# make fuzz: each libFuzzer target 60 s, two at a time
+	if ! grep -q '^HAVE_FUZZ = yes' Makefile; then
+		# deps.sh installs clang on Debian: missing there is a failure.
+		command -v dpkg > /dev/null 2>&1 && {
+			echo "fuzz: configure found no clang with libFuzzer" \
+			    "although deps.sh installs clang-14" \
+			    "libclang-rt-14-dev"
+			return 1
+		}
+		echo "fuzz: SKIPPED: no clang with libFuzzer on this system"
+		return 0
+	fi
+	make -j"$jobs" fuzz FUZZ_TIME=60 FUZZ_JOBS=2
 }
 
 count() {	# count RESULT DIR...: test cases with that result
@@ -33,6 +49,7 @@ step configure ../../configure -q
 step build make -j"$jobs"
 step check make -j"$jobs" check
 step distcheck make -j"$jobs" distcheck
+step fuzz fuzz
 
 cd "$top/_build/asan"
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0

@@ -2,9 +2,11 @@
 # deps.sh — installs the Debian packages that building and testing
 # spire-shipper need, when they are missing (apt-get; sudo if not root).
 set -eu
+# clang-14 and libclang-rt-14-dev (libFuzzer) build the fuzz targets,
+# llvm-14 symbolizes their stack traces.
 PKGS="build-essential autoconf automake pkg-config libyajl-dev
 libcurl4-openssl-dev zlib1g-dev librdkafka-dev libpcre2-dev check python3
-python3-yaml openssl"
+python3-yaml openssl clang-14 libclang-rt-14-dev llvm-14"
 
 if ! command -v dpkg > /dev/null 2>&1; then
 	echo "deps.sh: not a Debian system; install the equivalents of:" $PKGS >&2

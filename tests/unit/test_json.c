@@ -997,6 +997,21 @@ START_TEST(test_huge_line)
 }
 END_TEST
 
+/* For yajl_tree_parse's callers (kube.c): depth, strings not counted. */
+START_TEST(test_too_deep)
+{
+	static const char quoted[] = "[\"[[[\\\"[{\",{\"k\":\"]\"}]";
+
+	ck_assert(!json_too_deep("[[]]", 4, 2));
+	ck_assert(json_too_deep("[[[]]]", 6, 2));
+	ck_assert(json_too_deep("{\"a\":[{", 8, 2));
+	ck_assert(!json_too_deep(quoted, sizeof quoted - 1, 2));
+	ck_assert(json_too_deep(quoted, sizeof quoted - 1, 1));
+	ck_assert(!json_too_deep("]]]][", 5, 1));
+	ck_assert(!json_too_deep("[[[", 2, 2));	/* only len bytes */
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -1048,6 +1063,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tm, setup, teardown);
 	tcase_add_test(tm, test_many_lines);
 	tcase_add_test(tm, test_huge_line);
+	tcase_add_test(tm, test_too_deep);
 	tcase_set_timeout(tm, 60);
 	suite_add_tcase(s, tm);
 	return s;

@@ -514,6 +514,27 @@ START_TEST(test_record_repeated_keys)
 }
 END_TEST
 
+/*
+ * Found by fuzz_json: keys that differ only in invalid UTF-8 (here a
+ * lone surrogate's bytes, another one's, a stray byte and U+FFFD itself)
+ * are the same key once repaired, and were written twice, which
+ * Elasticsearch rejects. They are one key, written once, last value.
+ */
+START_TEST(test_record_repeated_repaired_keys)
+{
+	static const char *const keys[] = { "k\xed\xb8\x80", "b",
+		"k\xed\xb8\x81", "\xff", FFFD, "\xfe\xff" };
+	struct record	*r = batch_begin(&b);
+	size_t		 i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		batch_add(&b, keys[i], strlen(keys[i]), &"012345"[i], 1,
+		    VAL_STRING);
+	ck_assert_str_eq(put_record(r), "{\"b\":\"1\",\"k" FFFD FFFD FFFD
+	    "\":\"2\",\"" FFFD "\":\"4\",\"" FFFD FFFD "\":\"5\"}");
+}
+END_TEST
+
 /* Records after the first start at their own field0. */
 START_TEST(test_record_second)
 {
@@ -584,6 +605,7 @@ test_suite(void)
 	tcase_add_test(tr, test_record_nested);
 	tcase_add_test(tr, test_record_bad_bytes);
 	tcase_add_test(tr, test_record_repeated_keys);
+	tcase_add_test(tr, test_record_repeated_repaired_keys);
 	tcase_add_test(tr, test_record_second);
 	tcase_add_test(tr, test_put_fields);
 	suite_add_tcase(s, tr);

@@ -217,6 +217,48 @@ START_TEST(test_bad_objects)
 }
 END_TEST
 
+/* A pod whose label "x" is n arrays deep: [[...]]. */
+static char *
+deep_pod(size_t n)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	size_t		 i;
+
+	sb_adds(&sb, "{\"metadata\":{\"uid\":\"u\",\"x\":");
+	for (i = 0; i < n; i++)
+		sb_addc(&sb, '[');
+	for (i = 0; i < n; i++)
+		sb_addc(&sb, ']');
+	sb_adds(&sb, ",\"name\":\"[{\\\"\"}}");	/* brackets in a string */
+	return sb_take(&sb);
+}
+
+/*
+ * Found while fuzzing the Pod reader: 300000 nested arrays overflowed
+ * the stack in yajl_tree_free. Past 256 levels an answer is refused.
+ */
+START_TEST(test_deep_json)
+{
+	char			*json = deep_pod(250);
+	struct kube_meta	*m;
+	struct kube_event	 ev;
+
+	m = kube_meta_parse(json, KUBE_POD, &plain, err, sizeof err);
+	ck_assert_msg(m != NULL, "%s", err);
+	ck_assert_str_eq(S(m, m->name), "[{\"");
+	kube_meta_free(m);
+	free(json);
+	json = deep_pod(300000);
+	ck_assert_ptr_null(kube_meta_parse(json, KUBE_POD, &plain, err,
+	    sizeof err));
+	ck_assert_str_eq(err, "invalid JSON: nested more than 256 deep");
+	ck_assert_int_eq(kube_event_parse(json, KUBE_POD, &plain, &ev, err,
+	    sizeof err), -1);
+	ck_assert_str_eq(err, "invalid JSON: nested more than 256 deep");
+	free(json);
+}
+END_TEST
+
 /* --- lists and watch events ---------------------------------------------- */
 
 static struct strbuf	 names;
@@ -464,6 +506,7 @@ test_suite(void)
 	tcase_add_test(tj, test_dup);
 	tcase_add_test(tj, test_namespace);
 	tcase_add_test(tj, test_bad_objects);
+	tcase_add_test(tj, test_deep_json);
 	tcase_add_test(tj, test_list);
 	tcase_add_test(tj, test_watch_events);
 	tcase_add_test(tp, test_pod_paths);

@@ -249,6 +249,23 @@ START_TEST(test_load_fluentd_file)
 }
 END_TEST
 
+/*
+ * Found by fuzz_posfile: an empty pos file (and .fingerprints) read into
+ * an empty buffer, whose NULL start plus 0 is undefined behaviour; clang's
+ * UBSan (the fuzz build) stops there, gcc's does not see it.
+ */
+START_TEST(test_load_empty_files)
+{
+	put(pos, "", 0);
+	put(fps, "", 0);
+	open_ok(false);
+	ck_assert_uint_eq(posfile_count(&pf), 0);
+	ck_assert_str_eq(slurp(pos), "");
+	open_ok(true);
+	ck_assert_uint_eq(posfile_count(&pf), 0);
+}
+END_TEST
+
 /* An unwatched line after a live one does not undo it (as in Fluentd). */
 START_TEST(test_unwatched_after_live)
 {
@@ -577,6 +594,7 @@ test_suite(void)
 	tcase_add_test(tf, test_reload);
 	tcase_add_test(tf, test_unwatch);
 	tcase_add_test(tf, test_load_fluentd_file);
+	tcase_add_test(tf, test_load_empty_files);
 	tcase_add_test(tf, test_unwatched_after_live);
 	tcase_add_test(tf, test_follow_inodes);
 	tcase_add_test(tf, test_add_bad_path);

@@ -194,6 +194,64 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/*
+ * Found by fuzz_config: an argument past those a call keeps ('b', the
+ * third of ENV.fetch) whose expression failed once it held a string
+ * leaked that string. LeakSanitizer (make check under ASan) sees it.
+ */
+START_TEST(test_extra_argument_fails)
+{
+	env((const char *[]){ NULL });
+	fails("ENV.fetch('X', 'a', 'b' + )", "')' is not supported; no "
+	    "environment variable avoids it: change the value");
+	fails("File.join('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i' + )",
+	    "')' is not supported; no environment variable avoids it: change "
+	    "the value");
+}
+END_TEST
+
+/* n copies of open, then mid, then n copies of close, in out. */
+static const char *
+nest(struct strbuf *sb, const char *open, size_t n, const char *mid,
+    const char *close)
+{
+	size_t	 i;
+
+	sb_reset(sb);
+	for (i = 0; i < n; i++)
+		sb_adds(sb, open);
+	sb_adds(sb, mid);
+	for (i = 0; i < n && close != NULL; i++)
+		sb_adds(sb, close);
+	return sb_cstr(sb);
+}
+
+/*
+ * Found by fuzzing the configuration parser: nesting was recursion
+ * without a bound, so deep enough parentheses, evaluated or skipped
+ * (`'x' || y((((...`), overflowed the stack. Now past 64 statements and
+ * conditions or skipped brackets it is an error.
+ */
+START_TEST(test_deep_nesting)
+{
+	static const char deep[] = "nested more than 64 deep; no environment "
+	    "variable avoids it: change the value";
+	struct strbuf	 sb = STRBUF_INIT;
+
+	env((const char *[]){ NULL });
+	ck_assert_str_eq(value(nest(&sb, "(", 30, "'a'", ")")), "a");
+	ck_assert_str_eq(value(nest(&sb, "a = ", 60, "'b'", NULL)), "b");
+	fails(nest(&sb, "(", 40, "'a'", ")"), deep);
+	fails(nest(&sb, "a = ", 70, "'b'", NULL), deep);
+	fails(nest(&sb, "true ? ", 70, "1", " : 2"), deep);
+	fails(nest(&sb, "File.join(", 70, "'a'", ")"), deep);
+	fails(nest(&sb, "(", 200000, "'a'", ")"), deep);
+	ck_assert_str_eq(value(nest(&sb, "'x' || y(", 60, "", ")")), "x");
+	fails(nest(&sb, "'x' || y(", 200000, "", ")"), deep);
+	sb_free(&sb);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -206,6 +264,8 @@ test_suite(void)
 	tcase_add_test(tc, test_kubernetes_url);
 	tcase_add_test(tc, test_lazy);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_extra_argument_fails);
+	tcase_add_test(tc, test_deep_nesting);
 	suite_add_tcase(s, tc);
 	return s;
 }
