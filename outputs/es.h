@@ -104,6 +104,7 @@ struct es_cfg {
 #define ES_INDEX_MAX	255	/* Elasticsearch's limit, in bytes */
 #define ES_SKIP_MAX	8
 #define ES_PATH_MAX	4
+#define ES_JSON_MAX_DEPTH 256	/* of a response read as a tree (yajl recurses) */
 
 /* A field named by key, or by a path of keys through nested objects. */
 struct es_path {

@@ -26,6 +26,7 @@
 
 #include "es.h"
 #include "es_bulk.h"
+#include "json.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -221,7 +222,11 @@ es_error_reason(const char *body, size_t len, struct strbuf *out)
 	const char	*reason[] = { "error", "reason", NULL };
 	const char	*plain[] = { "error", NULL };
 	char		*copy = xstrndup(body, len);
-	yajl_val	 top = yajl_tree_parse(copy, NULL, 0), t, r;
+	yajl_val	 top, t, r;
+
+	/* yajl's tree recurses per level: a hostile body must not. */
+	top = json_too_deep(body, len, ES_JSON_MAX_DEPTH) ? NULL :
+	    yajl_tree_parse(copy, NULL, 0);
 
 	t = yajl_tree_get(top, type, yajl_t_string);
 	r = yajl_tree_get(top, reason, yajl_t_string);

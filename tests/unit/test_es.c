@@ -542,6 +542,32 @@ START_TEST(test_template_kinds_and_patterns)
 }
 END_TEST
 
+/* A hostile answer nested 300,000 deep once overflowed the stack in
+ * yajl's tree (found by fuzzing the JSON readers): it is read as no
+ * reason and no patterns instead. */
+START_TEST(test_deep_response)
+{
+	size_t		 depth = 300000, i;
+	char		*body = malloc(2 * depth + 1);
+	struct strbuf	 why = STRBUF_INIT;
+	char		**pats = NULL;
+	size_t		 n = 0;
+
+	ck_assert_ptr_nonnull(body);
+	for (i = 0; i < depth; i++) {
+		body[i] = '[';
+		body[depth + i] = ']';
+	}
+	body[2 * depth] = '\0';
+	es_error_reason(body, 2 * depth, &why);
+	ck_assert_ptr_nonnull(strstr(why.buf, "the body starts with \"[[["));
+	es_patterns_collect(body, 2 * depth, &pats, &n);
+	ck_assert_uint_eq(n, 0);
+	sb_free(&why);
+	free(body);
+}
+END_TEST
+
 /* --- dead letters (pure) ------------------------------------------------- */
 
 START_TEST(test_dead_line)
@@ -1413,6 +1439,7 @@ test_suite(void)
 	tcase_add_test(cfg, test_shipped_template);
 	tcase_add_test(cfg, test_template_kinds_and_patterns);
 	tcase_add_test(cfg, test_dead_line);
+	tcase_add_test(cfg, test_deep_response);
 	tcase_add_test(cfg, test_counters_accessor);
 	tcase_add_test(cfg, test_dead_default_path);
 	tcase_add_test(cfg, test_check_warnings);
