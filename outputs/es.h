@@ -104,6 +104,10 @@ struct es_cfg {
 #define ES_INDEX_MAX	255	/* Elasticsearch's limit, in bytes */
 #define ES_SKIP_MAX	8
 #define ES_PATH_MAX	4
+/* Answers nested deeper are refused unread: ES's mappings stop at 20
+ * levels of fields (about 50 of JSON), and a tree costs a recursion per
+ * level (see json_tree.h). */
+#define ES_JSON_DEPTH_MAX	200
 
 /* A field named by key, or by a path of keys through nested objects. */
 struct es_path {

@@ -26,6 +26,7 @@
 
 #include "es.h"
 #include "es_bulk.h"
+#include "json_tree.h"
 #include "loop.h"
 #include "mem.h"
 #include "timefmt.h"
@@ -220,8 +221,9 @@ es_error_reason(const char *body, size_t len, struct strbuf *out)
 	const char	*reason[] = { "error", "reason", NULL };
 	const char	*plain[] = { "error", NULL };
 	char		*copy = xstrndup(body, len);
-	yajl_val	 top = yajl_tree_parse(copy, NULL, 0), t, r;
+	yajl_val	 top, t, r;
 
+	top = json_tree_parse(copy, ES_JSON_DEPTH_MAX, NULL, 0);
 	t = yajl_tree_get(top, type, yajl_t_string);
 	r = yajl_tree_get(top, reason, yajl_t_string);
 	if (t != NULL || r != NULL)

@@ -26,6 +26,7 @@
 
 #include "es.h"
 #include "fsutil.h"
+#include "json_tree.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -115,7 +116,7 @@ void
 es_patterns_collect(const char *json, size_t len, char ***v, size_t *n)
 {
 	char		*copy = xstrndup(json, len);
-	yajl_val	 top = yajl_tree_parse(copy, NULL, 0);
+	yajl_val	 top = json_tree_parse(copy, ES_JSON_DEPTH_MAX, NULL, 0);
 
 	if (top != NULL)
 		patterns_walk(top, v, n);

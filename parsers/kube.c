@@ -11,6 +11,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "json_tree.h"
 #include "jsonenc.h"
 #include "kube.h"
 #include "mem.h"
@@ -18,6 +19,9 @@
 
 /* Bigger answers are refused: a blob's offsets are 32 bits. */
 #define KUBE_BLOB_MAX	(64u << 20)
+/* A Pod nests about 15 deep (managedFields the most): far more is no
+ * object of the API's, and would cost a recursion per level. */
+#define KUBE_DEPTH_MAX	128
 
 struct kv_list {
 	struct kube_kv	*v;
@@ -304,18 +308,7 @@ meta_from_tree(yajl_val obj, enum kube_kind kind,
 static yajl_val
 tree_parse(const char *json, char *err, size_t errlen)
 {
-	char		 ybuf[256];
-	yajl_val	 root = yajl_tree_parse(json, ybuf, sizeof ybuf);
-
-	if (root == NULL) {
-		char	*nl = strchr(ybuf, '\n');
-
-		if (nl != NULL)
-			*nl = '\0';
-		if (errlen > 0)
-			snprintf(err, errlen, "invalid JSON: %s", ybuf);
-	}
-	return root;
+	return json_tree_parse(json, KUBE_DEPTH_MAX, err, errlen);
 }
 
 /* --- the API ------------------------------------------------------------- */

@@ -59,6 +59,9 @@ struct http_resp {
  */
 typedef void (*http_done_fn)(void *arg, const struct http_resp *resp);
 
+/* Response headers beyond this fail the request (no peer needs more). */
+#define HTTP_MAX_HEADERS	(64u << 10)
+
 struct http *http_new(struct loop *l, struct err *e);
 /* Cancels every request in flight: their callbacks are not called. */
 void	http_free(struct http *h);
@@ -68,5 +71,13 @@ int	http_request(struct http *h, struct http_req *req, http_done_fn done,
 	    void *arg, struct err *e);
 /* Requests in flight. */
 size_t	http_pending(const struct http *h);
+
+/*
+ * A failed transfer in words a user can act on: curl's message (detail,
+ * else its code's), and for a certificate that did not verify the CA
+ * file it was checked against (NULL: the system's) and what to change.
+ */
+void	http_error_text(struct strbuf *out, int curlcode, const char *detail,
+	    const char *ca_file);
 
 #endif

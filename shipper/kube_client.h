@@ -62,7 +62,9 @@ struct kube_conn {
 	bool		(*line_fn)(void *arg, const char *line, size_t len);
 	void		*line_arg;
 	bool		 line_stop;	/* line_fn said stop */
-	bool		 too_big;
+	char		 refused[96];	/* why we cut the answer off, or "" */
+	size_t		 header_bytes;
+	char		 errbuf[CURL_ERROR_SIZE];
 };
 
 int	kube_conn_init(struct kube_conn *c, struct kube_client *kc,
