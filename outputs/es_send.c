@@ -232,6 +232,10 @@ es_error_reason(const char *body, size_t len, struct strbuf *out)
 	else if ((r = yajl_tree_get(top, plain, yajl_t_string)) != NULL)
 		sb_adds(out, YAJL_GET_STRING(r));
 	else {
+		if (top == NULL && json_depth(copy, ES_JSON_DEPTH_MAX) >
+		    ES_JSON_DEPTH_MAX)
+			sb_addf(out, "JSON nested deeper than %u levels "
+			    "(refused unread); ", ES_JSON_DEPTH_MAX);
 		sb_adds(out, "the body starts with ");
 		json_put_string(out, body, len < BODY_EXCERPT ? len :
 		    BODY_EXCERPT);

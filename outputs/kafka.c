@@ -332,6 +332,10 @@ kafka_init(struct output *o, struct conf_elem *el, struct err *e)
 	if (cfg->default_topic[0] == '\0')
 		return param_err_at(e, el, "default_topic", "default_topic is "
 		    "empty: name the topic records go to");
+	if (strchr(cfg->brokers, '@') != NULL)	/* not quoted: a password */
+		return param_err_at(e, el, "brokers", "brokers are host:port; "
+		    "credentials do not go there (they would end up in logs): "
+		    "use username and password");
 	if (kafka_encoder_init(&k->enc, cfg, el, e) != 0 ||
 	    conf_build(k, el, e) != 0)
 		return -1;

@@ -424,6 +424,37 @@ http_request(struct http *h, struct http_req *req, http_done_fn done,
 	return 0;
 }
 
+/* Where the URL's user[:password]@ is: [*start, '@'), or NULL. */
+static const char *
+url_userinfo(const char *url, const char **start)
+{
+	const char	*sep = strstr(url, "://"), *host, *end, *at;
+
+	host = sep != NULL ? sep + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	*start = host;
+	return at;
+}
+
+bool
+http_url_has_credentials(const char *url)
+{
+	const char	*start;
+
+	return url_userinfo(url, &start) != NULL;
+}
+
+char *
+http_url_redacted(const char *url)
+{
+	const char	*start, *at = url_userinfo(url, &start);
+
+	if (at == NULL)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(start - url), url, at);
+}
+
 /*
  * curl's own words say what failed in TLS, not where the trust came from
  * nor what to change: a wrong CA must be fixable from the message alone.

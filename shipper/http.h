@@ -72,6 +72,12 @@ int	http_request(struct http *h, struct http_req *req, http_done_fn done,
 /* Requests in flight. */
 size_t	http_pending(const struct http *h);
 
+/* Does the URL carry user[:password]@ before its host? Such a URL would
+ * put the password into every message that names the URL. */
+bool	http_url_has_credentials(const char *url);
+/* The URL with its user[:password]@ replaced by "***@" (malloc'd). */
+char	*http_url_redacted(const char *url);
+
 /*
  * A failed transfer in words a user can act on: curl's message (detail,
  * else its code's), and for a certificate that did not verify the CA
