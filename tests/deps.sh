@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config libyajl-dev
 libcurl4-openssl-dev zlib1g-dev librdkafka-dev libpcre2-dev check python3
-python3-yaml openssl"
+python3-yaml openssl valgrind"
 
 if ! command -v dpkg > /dev/null 2>&1; then
 	echo "deps.sh: not a Debian system; install the equivalents of:" $PKGS >&2
