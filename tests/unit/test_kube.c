@@ -217,6 +217,40 @@ START_TEST(test_bad_objects)
 }
 END_TEST
 
+/* A Pod with spec.x nested n deep, parsed. */
+static struct kube_meta *
+deep_pod(int n)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	struct kube_meta *m;
+	int		 i;
+
+	sb_adds(&sb, "{\"kind\":\"Pod\",\"metadata\":{\"uid\":\"u\"},"
+	    "\"spec\":{\"x\":");
+	for (i = 0; i < n; i++)
+		sb_addc(&sb, '[');
+	for (i = 0; i < n; i++)
+		sb_addc(&sb, ']');
+	sb_adds(&sb, "}}");
+	m = kube_meta_parse(sb_cstr(&sb), KUBE_POD, &plain, err, sizeof err);
+	sb_free(&sb);
+	return m;
+}
+
+/* An object nested 2000000 deep is refused before yajl builds a tree
+ * (freeing it recursed per level: a stack overflow); 100 levels pass. */
+START_TEST(test_deep_objects)
+{
+	struct kube_meta *m;
+
+	ck_assert_ptr_null(deep_pod(2000000));
+	ck_assert_str_eq(err, "JSON nested deeper than 128 levels");
+	m = deep_pod(100);
+	ck_assert_ptr_nonnull(m);
+	kube_meta_free(m);
+}
+END_TEST
+
 /* --- lists and watch events ---------------------------------------------- */
 
 static struct strbuf	 names;
@@ -463,6 +497,7 @@ test_suite(void)
 	tcase_add_test(tj, test_container_find);
 	tcase_add_test(tj, test_dup);
 	tcase_add_test(tj, test_namespace);
+	tcase_add_test(tj, test_deep_objects);
 	tcase_add_test(tj, test_bad_objects);
 	tcase_add_test(tj, test_list);
 	tcase_add_test(tj, test_watch_events);
