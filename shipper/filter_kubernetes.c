@@ -921,6 +921,11 @@ kube_check(const struct filter *f, warn_fn warn, void *arg)
 		warn(arg, f->file, f->line, "kubernetes_metadata: no "
 		    "kubernetes_url, and KUBERNETES_SERVICE_HOST/_PORT are not "
 		    "set: records get only the names from their file");
+	if (!((const struct kube_cfg *)f->cfg)->verify_ssl)
+		warn(arg, f->file, f->line, "kubernetes_metadata: verify_ssl "
+		    "false: the API server's certificate is not checked, so "
+		    "anyone on the path can serve metadata and take the bearer "
+		    "token");
 }
 
 void

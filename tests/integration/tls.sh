@@ -90,6 +90,35 @@ print(n)
 PY
 }
 
+# --- turning verification off is said out loud ----------------------------------
+{ source_conf off; cat <<CONF
+<filter kubernetes.**>
+  @type kubernetes_metadata
+  kubernetes_url https://127.0.0.1:1
+  verify_ssl false
+</filter>
+<match kubernetes.spire.server>
+  @type elasticsearch
+  scheme https
+  ssl_verify false
+</match>
+<match kubernetes.other>
+  @type kafka2
+  default_topic t
+  ssl_ca_cert $RIGHT
+  ssl_verify_hostname false
+</match>
+CONF
+} > "$WORK/off.conf"
+"$SHIPPER" -c "$WORK/off.conf" --dry-run > "$WORK/off.out" 2>&1
+tap_is $? 0 "verification off passes --dry-run"
+tap_grep "warning: kubernetes_metadata: verify_ssl false: the API server's certificate is not checked" \
+    "$WORK/off.out" "--dry-run warns about verify_ssl false"
+tap_grep "warning: ssl_verify false: the server's certificate is not checked" \
+    "$WORK/off.out" "--dry-run warns about ssl_verify false"
+tap_grep "warning: ssl_verify_hostname false: the broker's host name is not checked" \
+    "$WORK/off.out" "--dry-run warns about ssl_verify_hostname false"
+
 # --- Elasticsearch -------------------------------------------------------------
 es_start es --tls-cert "$WORK/tls/server.crt" --tls-key "$WORK/tls/server.key" ||
     tap_ok 1 "the emulator starts with HTTPS"
