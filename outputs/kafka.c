@@ -238,9 +238,9 @@ error_advice(const struct kafka *k, int err, const char *reason, char *buf,
 		    "the records wait in the buffer)";
 	if (strstr(reason, "certificate verify failed") == NULL &&
 	    strstr(reason, "could not be verified") == NULL)
-		return err == RD_KAFKA_RESP_ERR__SSL ? " (check that the broker "
-		    "speaks TLS on that port; the records wait in the buffer)" :
-		    "";
+		return err == RD_KAFKA_RESP_ERR__SSL ? " (check that the "
+		    "broker speaks TLS on that port; the records wait in the "
+		    "buffer)" : "";
 	snprintf(buf, len, " (the broker's certificate "
 	    "could not be verified with %s%s: set ssl_ca_cert to the CA "
 	    "certificate that signed it; the records wait in the buffer)",

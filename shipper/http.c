@@ -32,14 +32,11 @@ struct http_xfer {
 	struct curl_slist	*headers;
 	struct strbuf		 body;		/* the request's, owned */
 	struct strbuf		 resp;
-	size_t			 header_bytes;
+	struct http_limits	 lim;
 	char			*ca_file;	/* for messages */
 	http_done_fn		 done;
 	void			*arg;
 	char			 errbuf[CURL_ERROR_SIZE];
-	/* Why we stopped the transfer: curl's errbuf would then only say
-	 * that a callback refused. */
-	char			 refused[128];
 	struct http_xfer	*prev, *next;
 };
 
@@ -89,27 +86,26 @@ xfer_write(char *p, size_t size, size_t n, void *arg)
 	struct http_xfer	*x = arg;
 
 	if (x->resp.len + size * n > HTTP_MAX_RESPONSE) {
-		snprintf(x->refused, sizeof x->refused, "response larger "
-		    "than %lu MiB: refused", HTTP_MAX_RESPONSE >> 20);
+		snprintf(x->lim.refused, sizeof x->lim.refused, "response "
+		    "larger than %lu MiB: refused", HTTP_MAX_RESPONSE >> 20);
 		return 0;	/* curl fails the transfer */
 	}
 	sb_add(&x->resp, p, size * n);
 	return size * n;
 }
 
-static size_t
-xfer_header(char *p, size_t size, size_t n, void *arg)
+size_t
+http_header_cb(char *p, size_t size, size_t n, void *limits)
 {
-	struct http_xfer	*x = arg;
+	struct http_limits	*lim = limits;
 
 	(void)p;
-	x->header_bytes += size * n;
-	if (x->header_bytes > HTTP_MAX_HEADERS) {
-		snprintf(x->refused, sizeof x->refused, "response headers "
-		    "larger than %u KiB: refused", HTTP_MAX_HEADERS >> 10);
-		return 0;	/* curl fails the transfer */
-	}
-	return size * n;
+	lim->header_bytes += size * n;
+	if (lim->header_bytes <= HTTP_MAX_HEADERS)
+		return size * n;
+	snprintf(lim->refused, sizeof lim->refused, "response headers larger "
+	    "than %u KiB: refused", HTTP_MAX_HEADERS >> 10);
+	return 0;	/* curl fails the transfer */
 }
 
 static void
@@ -127,7 +123,9 @@ xfer_finish(struct http *h, struct http_xfer *x, CURLcode rc)
 	r.body = sb_cstr(&x->resp);
 	r.len = x->resp.len;
 	if (rc != CURLE_OK) {
-		http_error_text(&why, rc, x->refused[0] ? x->refused :
+		/* Our reason, when we cut it off: curl's errbuf would only
+		 * say that a callback refused. */
+		http_error_text(&why, rc, x->lim.refused[0] ? x->lim.refused :
 		    x->errbuf, x->ca_file);
 		r.error = sb_cstr(&why);
 	} else
@@ -371,8 +369,8 @@ xfer_setup(struct http_xfer *x, const struct http_req *req)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xfer_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, xfer_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x->lim);
 	/* A Content-Length over the limit fails before the body is read. */
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)HTTP_MAX_RESPONSE);

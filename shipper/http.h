@@ -62,6 +62,15 @@ typedef void (*http_done_fn)(void *arg, const struct http_resp *resp);
 /* Response headers beyond this fail the request (no peer needs more). */
 #define HTTP_MAX_HEADERS	(64u << 10)
 
+/* Why a transfer was cut off by us, and the header bytes so far. */
+struct http_limits {
+	size_t		 header_bytes;
+	char		 refused[128];	/* "" until then */
+};
+/* A CURLOPT_HEADERFUNCTION over a struct http_limits (the HEADERDATA):
+ * past HTTP_MAX_HEADERS it fails the transfer, saying so in refused. */
+size_t	http_header_cb(char *p, size_t size, size_t n, void *limits);
+
 struct http *http_new(struct loop *l, struct err *e);
 /* Cancels every request in flight: their callbacks are not called. */
 void	http_free(struct http *h);

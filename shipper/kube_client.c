@@ -220,8 +220,8 @@ stream_data(struct kube_conn *c, const char *p, size_t n)
 		nl = memchr(p, '\n', n);
 		take = nl ? (size_t)(nl - p) : n;
 		if (c->line.len + take > KUBE_LINE_MAX) {
-			snprintf(c->refused, sizeof c->refused, "a watch "
-			    "event larger than %u MiB: refused",
+			snprintf(c->lim.refused, sizeof c->lim.refused,
+			    "a watch event larger than %u MiB: refused",
 			    KUBE_LINE_MAX >> 20);
 			return false;
 		}
@@ -249,27 +249,12 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 	if (c->line_fn != NULL && answer_ok(c))
 		return stream_data(c, p, n) ? n : 0;
 	if (c->body.len + n > KUBE_BODY_MAX) {
-		snprintf(c->refused, sizeof c->refused, "an answer larger "
-		    "than %u MiB: refused", KUBE_BODY_MAX >> 20);
+		snprintf(c->lim.refused, sizeof c->lim.refused, "an answer "
+		    "larger than %u MiB: refused", KUBE_BODY_MAX >> 20);
 		return 0;
 	}
 	sb_add(&c->body, p, n);
 	return n;
-}
-
-static size_t
-on_header(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct kube_conn	*c = arg;
-
-	(void)p;
-	c->header_bytes += size * nmemb;
-	if (c->header_bytes > HTTP_MAX_HEADERS) {
-		snprintf(c->refused, sizeof c->refused, "response headers "
-		    "larger than %u KiB: refused", HTTP_MAX_HEADERS >> 10);
-		return 0;
-	}
-	return size * nmemb;
 }
 
 int
@@ -290,8 +275,8 @@ kube_conn_init(struct kube_conn *c, struct kube_client *kc, struct err *e)
 	    PACKAGE_VERSION);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, &c->lim);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, k->open_timeout_ms);
 	curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -383,8 +368,7 @@ request(struct kube_conn *c, const char *path, bool stream, long *status,
 	sb_reset(&c->body);
 	sb_reset(&c->line);
 	c->line_stop = false;
-	c->refused[0] = '\0';
-	c->header_bytes = 0;
+	memset(&c->lim, 0, sizeof c->lim);
 	c->errbuf[0] = '\0';
 	curl_easy_setopt(c->easy, CURLOPT_URL, url);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
@@ -406,8 +390,8 @@ request(struct kube_conn *c, const char *path, bool stream, long *status,
 		if (rc == CURLE_ABORTED_BY_CALLBACK)
 			sb_adds(&why, "stopped");
 		else
-			http_error_text(&why, rc, c->refused[0] ?
-			    c->refused : c->errbuf, kc->ca_file);
+			http_error_text(&why, rc, c->lim.refused[0] ?
+			    c->lim.refused : c->errbuf, kc->ca_file);
 		err_set(e, "GET %s: %s", url, sb_cstr(&why));
 		sb_free(&why);
 		*status = 0;

@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "filter_kubernetes.h"
+#include "http.h"
 #include "strbuf.h"
 
 struct kube_client {
@@ -62,8 +63,7 @@ struct kube_conn {
 	bool		(*line_fn)(void *arg, const char *line, size_t len);
 	void		*line_arg;
 	bool		 line_stop;	/* line_fn said stop */
-	char		 refused[96];	/* why we cut the answer off, or "" */
-	size_t		 header_bytes;
+	struct http_limits lim;		/* why we cut the answer off */
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 

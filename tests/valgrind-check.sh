@@ -19,10 +19,21 @@ command -v valgrind > /dev/null 2>&1 || {
 	echo "valgrind-check.sh: valgrind is not installed (Debian: apt-get install valgrind; tests/deps.sh does)" >&2
 	exit 1
 }
-# Every integration test but fluentd_daemonset.sh, whose 40 configurations
-# only pass --dry-run (cli.sh and dryrun.sh cover that path) and which
-# takes longest under memcheck for the least new code.
-: "${VALGRIND_TESTS:=cli dryrun backfill follow elasticsearch es_emulator metrics deploy kubernetes kafka tls security limits}"
+# The integration tests but four, so that the step stays near 10 minutes
+# on 2 cores:
+# - es_emulator.sh starts no shipper;
+# - fluentd_daemonset.sh only runs --dry-run, 40 times (cli.sh and
+#   dryrun.sh take that path under memcheck);
+# - follow.sh starts its generator as it starts the shipper, counting on
+#   the shipper to be up before the first rotation (about 1.5 s); under
+#   memcheck start-up takes longer and the first files rotate away
+#   unseen (a start delayed 1.8 s without valgrind does the same): its
+#   timing, not the shipper's fault;
+# - kubernetes.sh wants every record with its metadata while a record
+#   waits 250 ms at most for it, less than a TLS handshake under
+#   memcheck; tls.sh, security.sh and limits.sh run the filter and its
+#   API client under memcheck instead.
+: "${VALGRIND_TESTS:=cli dryrun backfill elasticsearch metrics deploy kafka tls security limits}"
 out=$top_builddir/valgrind
 rm -rf "$out"
 mkdir -p "$out"

@@ -12,29 +12,12 @@
 # shipper's own HTTP endpoint refuses 1 MiB of request headers.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
-FAKE="$PYTHON3 $top_srcdir/tests/k8s_api_fake.py"
+. "$top_srcdir/tests/peers.sh"
 MIB=1048576
-
-$GEN --out "$WORK/gen" --seed 17 --files 2 --lines 400 --quiet &&
-    $FAKE layout --manifest "$WORK/gen/manifest.json" --logs "$WORK/gen" \
-    --root "$WORK/root"
-tap_ok $? "a corpus in the kubelet's layout"
-LOGS=$WORK/root/var/log/containers
-LINES=$(json_get "$WORK/gen/manifest.json" totals.logical_lines)
+corpus 17 400
 
 source_conf() {	# source_conf NAME — the corpus, NAME's pos file
-	cat <<CONF
-<source>
-  @type tail
-  path $LOGS/*.log
-  pos_file $WORK/$1.pos
-  tag kubernetes.spire.server
-  read_from_head true
-  <parse>
-    @type container
-  </parse>
-</source>
-CONF
+	tail_conf "$WORK/$1.pos"
 }
 
 # hwm PID — the process's peak resident memory in bytes.
@@ -118,15 +101,10 @@ $ESCTL "$ES_PORT" request POST /_refresh > /dev/null
 tap_is "$($ESCTL "$ES_PORT" count '*')" "$LINES" "ES: none twice"
 
 # --- the API server ----------------------------------------------------------------
-$FAKE serve --manifest "$WORK/gen/manifest.json" --tls-dir "$WORK/ktls" \
-    --token tok --port-file "$WORK/kport" 2> "$WORK/fake.err" &
-TAP_PIDS="$TAP_PIDS $!"
-wait_for 30 test -s "$WORK/kport"
-tap_ok $? "the Kubernetes API fake listens"
-KURL=https://127.0.0.1:$(cat "$WORK/kport")
+fake_start tok
 echo tok > "$WORK/token"
 ctl() {
-	$FAKE ctl --url "$KURL" --ca "$WORK/ktls/ca.crt" "$1"
+	fake_ctl "$1"
 }
 
 # kube_conf MODE WATCH — the corpus through the filter, with the fake's
@@ -141,6 +119,8 @@ kube_conf() {
   ca_file $WORK/ktls/ca.crt
   bearer_token_file $WORK/token
   watch $2
+  # 64 MiB over TLS take longer than the default 10 s under valgrind.
+  read_timeout 120
 </filter>
 <match kubernetes.**>
   @type file
@@ -162,7 +142,7 @@ kube() {
 	    2> "$WORK/kube-$1.log" &
 	SP=$!
 	TAP_PIDS="$TAP_PIDS $SP"
-	wait_for 60 grep -Eq -- "$3" "$WORK/kube-$1.log"
+	wait_for 150 grep -Eq -- "$3" "$WORK/kube-$1.log"
 	tap_ok $? "API $1: the request fails with \"$3\""
 	wait_for 60 reached . "$WORK/kube-$1.ndjson" "$LINES"
 	tap_ok $? "API $1: every record is passed on all the same"
@@ -194,10 +174,13 @@ kube deep false "the answer is not a Pod: JSON nested deeper than 128 levels"
 stop deep
 kube off false "started"
 stop off
-$FAKE ctl --url "$KURL" --ca "$WORK/ktls/ca.crt" /_fake/state > "$WORK/state.json"
-$FAKE check --state "$WORK/state.json" --records "$WORK/kube-off.ndjson" \
-    --url "$KURL" > "$WORK/kube-off.check"
-tap_ok $? "API: once the answers are sane, every record gets its metadata"
+if [ -n "${SHIPPER_WRAPPER:-}" ]; then
+	tap_skip "API: once the answers are sane, every record gets its metadata" \
+	    "a record waits 250 ms at most for it, less than a TLS handshake under $SHIPPER_WRAPPER"
+else
+	fake_complete "$WORK/kube-off.ndjson"
+	tap_ok $? "API: once the answers are sane, every record gets its metadata"
+fi
 
 # --- log lines ---------------------------------------------------------------------
 "$PYTHON3" - "$WORK/lines.log" <<'PY'
@@ -222,15 +205,9 @@ tap_ok "$(test "$(wc -c < "$WORK/lines.ndjson")" -lt $((4 * MIB)); echo $?)" \
     "no record holds the 40 MB"
 
 # --- the shipper's own endpoint ----------------------------------------------------
-PORT=$("$PYTHON3" -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$WORK/http.conf" <<CONF
-<source>
-  @type prometheus
-  bind 127.0.0.1
-  port $PORT
-</source>
-CONF
+PORT=$(free_port)
+printf '<source>\n  @type prometheus\n  bind 127.0.0.1\n  port %s\n</source>\n' \
+    "$PORT" > "$WORK/http.conf"
 "$SHIPPER" -c "$WORK/http.conf" > /dev/null 2> "$WORK/http.log" &
 SP=$!
 TAP_PIDS="$TAP_PIDS $SP"

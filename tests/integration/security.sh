@@ -11,8 +11,8 @@
 # URL with user:password@ is refused without being quoted, and nothing
 # turns on curl's verbose output.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$top_srcdir/tests/peers.sh"
 
-FAKE="$PYTHON3 $top_srcdir/tests/k8s_api_fake.py"
 MOCK="$top_builddir/tests/kafka_mock"
 ES_PW=esPW-q7Zx3
 ES_KEY=esKEY-m4Rt9
@@ -22,11 +22,6 @@ KUBE_TOKEN=kubeTOK-p5Ns1
 KEY_PASS=keyPASS-j6Tb4
 BASIC=$(printf 'elastic:%s' "$ES_PW" | base64)
 SECRETS="$ES_PW $ES_KEY $HDR $KAFKA_PW $KUBE_TOKEN $KEY_PASS $BASIC"
-
-free_port() {
-	"$PYTHON3" -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # leaks FILE... — the secrets found in the files, one "secret in file"
 # line each (none: no output).
@@ -44,23 +39,14 @@ no_leak() {
 	tap_is "$_l" "" "$1"
 }
 
-$GEN --out "$WORK/gen" --seed 13 --files 2 --lines 300 --quiet &&
-    $FAKE layout --manifest "$WORK/gen/manifest.json" --logs "$WORK/gen" \
-    --root "$WORK/root"
-tap_ok $? "a corpus in the kubelet's layout"
-LOGS=$WORK/root/var/log/containers
+corpus 13 300
 
 # --- the peers, each refusing the shipper in its own way -----------------------
 es_start es --user elastic --password "$ES_PW" --api-key the-real-key ||
     tap_ok 1 "the emulator starts"
 # Every item the password gets in is rejected: dead letters.
 $ESCTL --user "elastic:$ES_PW" "$ES_PORT" faults '{"item_403_rate": 1.0}' > /dev/null
-$FAKE serve --manifest "$WORK/gen/manifest.json" --tls-dir "$WORK/ktls" \
-    --token another-token --port-file "$WORK/kport" 2> "$WORK/fake.err" &
-TAP_PIDS="$TAP_PIDS $!"
-wait_for 30 test -s "$WORK/kport"
-tap_ok $? "the Kubernetes API fake listens, wanting another token"
-KURL=https://127.0.0.1:$(cat "$WORK/kport")
+fake_start another-token
 echo "$KUBE_TOKEN" > "$WORK/token"
 KAFKA=
 if [ -x "$MOCK" ]; then
@@ -79,18 +65,8 @@ CLOSED=$(free_port)
 # password (from ES_PASSWORD) and a secret header, .key with a wrong API
 # key, .down to a closed port, .kafka over SASL to the mock cluster.
 conf() {
-	for t in ok key down kafka; do cat <<CONF
-<source>
-  @type tail
-  path $LOGS/*.log
-  pos_file $WORK/$1.$t.pos
-  tag s.$t
-  read_from_head true
-  <parse>
-    @type container
-  </parse>
-</source>
-CONF
+	for t in ok key down kafka; do
+		tail_conf "$WORK/$1.$t.pos" "s.$t"
 	done
 	cat <<CONF
 <system>
@@ -240,7 +216,7 @@ tap_ok "$(test "$n401" -gt 0; echo $?)" "the emulator refused the wrong API key 
 head -1 "$WORK/text.dead.ndjson" > "$WORK/dead1.json"
 tap_is "$(json_get "$WORK/dead1.json" status 2> /dev/null)" 403 \
     "the password got in: the emulator's 403 items are dead letters"
-$FAKE ctl --url "$KURL" --ca "$WORK/ktls/ca.crt" /_fake/counts > "$WORK/counts.json"
+fake_ctl /_fake/counts > "$WORK/counts.json"
 tap_ok "$(test "$(json_get "$WORK/counts.json" classes.401)" -gt 0; echo $?)" \
     "the API fake refused the token"
 for n in text json; do

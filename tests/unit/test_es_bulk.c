@@ -239,30 +239,33 @@ START_TEST(test_not_bulk_responses)
 }
 END_TEST
 
+/* A one-item response whose item has a key nested n deep. */
+static void
+deep_item(struct strbuf *sb, int n)
+{
+	int	 i;
+
+	sb_reset(sb);
+	sb_adds(sb, "{\"items\":[{\"index\":{\"x\":");
+	for (i = 0; i < n; i++)
+		sb_addc(sb, '[');
+	for (i = 0; i < n; i++)
+		sb_addc(sb, ']');
+	sb_adds(sb, ",\"status\":201}}]}");
+}
+
 /* A value nested past 64 levels (inside a skipped key) ends the parse:
- * yajl would keep a byte per level, for a body of any size. */
+ * yajl would keep a byte per level, for a body of any size; 50 levels
+ * is deep, and fine. */
 START_TEST(test_nested_too_deep)
 {
 	struct strbuf		 sb = STRBUF_INIT;
 	struct got		 g;
 	struct es_bulk_summary	 sum;
-	int			 i;
 
-	sb_adds(&sb, "{\"items\":[{\"index\":{\"x\":");
-	for (i = 0; i < 100000; i++)
-		sb_addc(&sb, '[');
-	for (i = 0; i < 100000; i++)
-		sb_addc(&sb, ']');
-	sb_adds(&sb, ",\"status\":201}}]}");
+	deep_item(&sb, 100000);
 	parse_fails(sb_cstr(&sb), "nested too deep");
-	sb_free(&sb);
-	/* 50 levels is deep, and fine. */
-	sb_adds(&sb, "{\"items\":[{\"index\":{\"x\":");
-	for (i = 0; i < 50; i++)
-		sb_addc(&sb, '[');
-	for (i = 0; i < 50; i++)
-		sb_addc(&sb, ']');
-	sb_adds(&sb, ",\"status\":201}}]}");
+	deep_item(&sb, 50);
 	parse_ok(sb.buf, sb.len, &g, &sum);
 	ck_assert_uint_eq(g.n, 1);
 	ck_assert_int_eq(g.status[0], 201);
