@@ -69,8 +69,10 @@ fault() {
 	tap_ok $? "ES $1: the bulk request fails with \"$2\", and is retried"
 }
 fault endless_body "no response: response larger than 64 MiB: refused"
-if [ -n "${SHIPPER_WRAPPER:-}" ]; then
-	tap_skip "ES endless_body: memory stays bounded" "under $SHIPPER_WRAPPER the peak is the wrapper's"
+# Under valgrind the peak is valgrind's; ASan keeps freed memory in
+# quarantine.
+if [ -n "${SHIPPER_WRAPPER:-}" ] || grep -q __asan_init "$SHIPPER" 2> /dev/null; then
+	tap_skip "ES endless_body: memory stays bounded" "an instrumented shipper: its peak memory is not its own"
 else
 	peak=$(hwm $SP)
 	tap_ok "$(test "$peak" -lt $((160 * MIB)); echo $?)" \
