@@ -19,8 +19,8 @@ command -v valgrind > /dev/null 2>&1 || {
 	echo "valgrind-check.sh: valgrind is not installed (Debian: apt-get install valgrind; tests/deps.sh does)" >&2
 	exit 1
 }
-# The integration tests but four, so that the step stays near 10 minutes
-# on 2 cores:
+# The integration tests but five, so that the step stays within about
+# 10 minutes on 2 cores and fails only for what memcheck finds:
 # - es_emulator.sh starts no shipper;
 # - fluentd_daemonset.sh only runs --dry-run, 40 times (cli.sh and
 #   dryrun.sh take that path under memcheck);
@@ -32,8 +32,14 @@ command -v valgrind > /dev/null 2>&1 || {
 # - kubernetes.sh wants every record with its metadata while a record
 #   waits 250 ms at most for it, less than a TLS handshake under
 #   memcheck; tls.sh, security.sh and limits.sh run the filter and its
-#   API client under memcheck instead.
-: "${VALGRIND_TESTS:=cli dryrun backfill elasticsearch metrics deploy kafka tls security limits}"
+#   API client under memcheck instead;
+# - kafka.sh kills the shipper every 2.5 s while its files rotate, about
+#   the time a start takes under memcheck: once in two runs the records
+#   of a file that rotated before any run had synced its position were
+#   never read (the kill -9 cases of elasticsearch.sh do run here).
+#   tls.sh and security.sh run the kafka2 output under memcheck, and
+#   VALGRIND_TESTS=kafka runs this one.
+: "${VALGRIND_TESTS:=cli dryrun backfill elasticsearch metrics deploy tls security limits}"
 out=$top_builddir/valgrind
 rm -rf "$out"
 mkdir -p "$out"
