@@ -104,7 +104,10 @@ struct es_cfg {
 #define ES_INDEX_MAX	255	/* Elasticsearch's limit, in bytes */
 #define ES_SKIP_MAX	8
 #define ES_PATH_MAX	4
-#define ES_JSON_MAX_DEPTH 256	/* of a response read as a tree (yajl recurses) */
+/* Answers nested deeper are refused unread: ES's mappings stop at 20
+ * levels of fields (about 50 of JSON), and a tree costs a recursion per
+ * level (see json_tree.h). */
+#define ES_JSON_DEPTH_MAX	200
 
 /* A field named by key, or by a path of keys through nested objects. */
 struct es_path {
@@ -248,19 +251,13 @@ struct es_entry {
 	const char	*p;
 	uint32_t	 len;
 	size_t		 slot;		/* the caller's index of it */
-	const char	*tag;		/* its records' tag; NULL: unknown */
 };
 
-/* Where results go: the chunk, in the output; a recorder, in tests.
- * error_event (optional): <label @ERROR>, for the rejected documents
- * (see struct output's error_sink); else the dead-letter file. */
+/* Where results go: the chunk, in the output; a recorder, in tests. */
 struct es_sink {
 	void		(*settle)(void *arg, size_t slot, enum entry_result r);
 	void		(*done)(void *arg, const struct err *fail);
 	void		*arg;
-	int		(*error_event)(void *arg, const char *tag,
-			    const char *doc, size_t len, struct err *e);
-	void		*error_arg;
 };
 
 struct es_attempt;
@@ -295,9 +292,6 @@ struct es {
 	struct es_attempt *attempts;	/* in flight */
 	struct chunk	**waiting;	/* sent before the template was in */
 	size_t		 nwaiting;
-	int		(*error_sink)(void *, const char *, const char *,
-			    size_t, struct err *);	/* the output's */
-	void		*error_arg;
 	bool		 type_name_given;
 	struct strbuf	 noops;		/* no-effect parameters given */
 };

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "es.h"
+#include "http.h"
 #include "mem.h"
 
 static const char *const scheme_names[] = { "http", "https" };
@@ -70,12 +71,6 @@ host_from_url(struct es_host *h, const struct es_cfg *cfg, const char *s,
 		return -1;
 	}
 	end = hs + strcspn(hs, "/");
-	if (memchr(hs, '@', (size_t)(end - hs)) != NULL) {
-		free(scheme);
-		return err_set(e, "%s: credentials in a URL are not accepted "
-		    "(they would end up in logs); use user and password, or "
-		    "api_key", what);
-	}
 	colon = hs[0] == '[' ? memchr(hs, ']', (size_t)(end - hs)) : hs;
 	colon = colon ? memchr(colon, ':', (size_t)(end - colon)) : NULL;
 	if (colon != NULL)
@@ -130,7 +125,14 @@ hosts_parse(struct es_conn *c, const struct es_cfg *cfg, struct err *e)
 	c->hosts = xcalloc(c->nhosts ? c->nhosts : 1, sizeof *c->hosts);
 	for (i = 0; i < c->nhosts && rc == 0; i++) {
 		snprintf(what, sizeof what, "hosts '%s'", v[i]);
-		if (strstr(v[i], "://") != NULL)
+		if (http_url_has_credentials(v[i])) {
+			char	*shown = http_url_redacted(v[i]);
+
+			rc = err_set(e, "hosts '%s': credentials in a URL are "
+			    "not accepted (they would end up in logs); use "
+			    "user and password, or api_key", shown);
+			free(shown);
+		} else if (strstr(v[i], "://") != NULL)
 			rc = host_from_url(&c->hosts[i], cfg, v[i], what, e);
 		else
 			rc = host_from_pair(&c->hosts[i], cfg, v[i], what, e);

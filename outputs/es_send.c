@@ -26,8 +26,7 @@
 
 #include "es.h"
 #include "es_bulk.h"
-#include "json.h"
-#include "log.h"
+#include "json_tree.h"
 #include "loop.h"
 #include "mem.h"
 #include "timefmt.h"
@@ -224,10 +223,7 @@ es_error_reason(const char *body, size_t len, struct strbuf *out)
 	char		*copy = xstrndup(body, len);
 	yajl_val	 top, t, r;
 
-	/* yajl's tree recurses per level: a hostile body must not. */
-	top = json_too_deep(body, len, ES_JSON_MAX_DEPTH) ? NULL :
-	    yajl_tree_parse(copy, NULL, 0);
-
+	top = json_tree_parse(copy, ES_JSON_DEPTH_MAX, NULL, 0);
 	t = yajl_tree_get(top, type, yajl_t_string);
 	r = yajl_tree_get(top, reason, yajl_t_string);
 	if (t != NULL || r != NULL)
@@ -236,6 +232,10 @@ es_error_reason(const char *body, size_t len, struct strbuf *out)
 	else if ((r = yajl_tree_get(top, plain, yajl_t_string)) != NULL)
 		sb_adds(out, YAJL_GET_STRING(r));
 	else {
+		if (top == NULL && json_depth(copy, ES_JSON_DEPTH_MAX) >
+		    ES_JSON_DEPTH_MAX)
+			sb_addf(out, "JSON nested deeper than %u levels "
+			    "(refused unread); ", ES_JSON_DEPTH_MAX);
 		sb_adds(out, "the body starts with ");
 		json_put_string(out, body, len < BODY_EXCERPT ? len :
 		    BODY_EXCERPT);
@@ -256,24 +256,6 @@ item_result(int status, const char *action)
 	return ENTRY_DEAD;
 }
 
-/* <label @ERROR> takes the rejected document instead, if there is one. */
-static bool
-error_event(struct es_attempt *a, size_t i, const char *doc, size_t len)
-{
-	struct err	 e;
-
-	if (a->sink.error_event == NULL || a->ents[i].tag == NULL)
-		return false;
-	if (a->sink.error_event(a->sink.error_arg, a->ents[i].tag, doc, len,
-	    &e) != 0) {
-		log_warn("%s: <label @ERROR> did not take a rejected document "
-		    "(%s): it goes to the dead-letter file", a->es->who, e.msg);
-		return false;
-	}
-	a->res[i] = ENTRY_ERROR;
-	return true;
-}
-
 static void
 dead_add(struct es_attempt *a, size_t i, const struct es_dead *d0)
 {
@@ -282,8 +264,6 @@ dead_add(struct es_attempt *a, size_t i, const struct es_dead *d0)
 
 	es_entry_parts(a->ents[i].p, a->ents[i].len, &a->index, &a->id,
 	    &d.doc, &d.doclen);
-	if (error_event(a, i, d.doc, d.doclen))
-		return;
 	if (d.index == NULL || d.index[0] == '\0')
 		d.index = a->index.buf;
 	if (d.id == NULL || d.id[0] == '\0')
@@ -331,10 +311,6 @@ settle_range(struct es_attempt *a, size_t lo, size_t hi, bool dead_kept)
 		    a->status[i] : 0]++;
 		if (a->res[i] == ENTRY_DEAD && !dead_kept)
 			continue;	/* stays pending: sent again */
-		if (a->res[i] == ENTRY_ERROR) {
-			c->dead_letters++;
-			c->error_events++;
-		}
 		if (a->res[i] == ENTRY_OK && a->status[i] == 409)
 			c->duplicates++;
 		if (a->res[i] == ENTRY_RETRY)

@@ -26,7 +26,7 @@
 
 #include "es.h"
 #include "fsutil.h"
-#include "json.h"
+#include "json_tree.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -115,13 +115,9 @@ patterns_walk(yajl_val v, char ***out, size_t *n)
 void
 es_patterns_collect(const char *json, size_t len, char ***v, size_t *n)
 {
-	char		*copy;
-	yajl_val	 top;
+	char		*copy = xstrndup(json, len);
+	yajl_val	 top = json_tree_parse(copy, ES_JSON_DEPTH_MAX, NULL, 0);
 
-	if (json_too_deep(json, len, ES_JSON_MAX_DEPTH))
-		return;		/* no patterns known: the start-up warning says so */
-	copy = xstrndup(json, len);
-	top = yajl_tree_parse(copy, NULL, 0);
 	if (top != NULL)
 		patterns_walk(top, v, n);
 	yajl_tree_free(top);

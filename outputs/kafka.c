@@ -226,11 +226,35 @@ conf_options(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 
 /* --- callbacks (all run inside rd_kafka_poll, on the loop's thread) ------ */
 
+/* librdkafka names its own properties; say which of ours to change. */
+static const char *
+error_advice(const struct kafka *k, int err, const char *reason, char *buf,
+    size_t len)
+{
+	const struct kafka_cfg	*cfg = k->cfg;
+
+	if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+		return " (check username and password, and scram_mechanism; "
+		    "the records wait in the buffer)";
+	if (strstr(reason, "certificate verify failed") == NULL &&
+	    strstr(reason, "could not be verified") == NULL)
+		return err == RD_KAFKA_RESP_ERR__SSL ? " (check that the "
+		    "broker speaks TLS on that port; the records wait in the "
+		    "buffer)" : "";
+	snprintf(buf, len, " (the broker's certificate "
+	    "could not be verified with %s%s: set ssl_ca_cert to the CA "
+	    "certificate that signed it; the records wait in the buffer)",
+	    cfg->ssl_ca_cert ? "ssl_ca_cert " : "the system's CA "
+	    "certificates (no ssl_ca_cert)", cfg->ssl_ca_cert ?
+	    cfg->ssl_ca_cert : "");
+	return buf;
+}
+
 static void
 error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	struct kafka	*k = opaque;
-	char		 why[512];
+	char		 why[512], advice[1024];
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, why, sizeof why);
@@ -240,7 +264,8 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		k->fatal = true;
 		return;
 	}
-	log_warn("%s: %s: %s", k->who, rd_kafka_err2name(err), reason);
+	log_warn("%s: %s: %s%s", k->who, rd_kafka_err2name(err), reason,
+	    error_advice(k, err, reason, advice, sizeof advice));
 }
 
 static void
@@ -307,6 +332,10 @@ kafka_init(struct output *o, struct conf_elem *el, struct err *e)
 	if (cfg->default_topic[0] == '\0')
 		return param_err_at(e, el, "default_topic", "default_topic is "
 		    "empty: name the topic records go to");
+	if (strchr(cfg->brokers, '@') != NULL)	/* not quoted: a password */
+		return param_err_at(e, el, "brokers", "brokers are host:port; "
+		    "credentials do not go there (they would end up in logs): "
+		    "use username and password");
 	if (kafka_encoder_init(&k->enc, cfg, el, e) != 0 ||
 	    conf_build(k, el, e) != 0)
 		return -1;

@@ -20,6 +20,9 @@
 
 #define CTX_MAX		8
 #define REASON_MAX	4096	/* longer reasons are cut */
+/* Deeper nesting is no bulk response: a chain of caused_by is a few
+ * levels. yajl keeps a byte per level, so depth would cost memory. */
+#define DEPTH_MAX	64
 
 enum ctx { C_TOP, C_ITEMS, C_ITEM, C_OP, C_ERROR, C_CAUSED };
 
@@ -129,13 +132,13 @@ push(struct es_bulk_parser *p, enum ctx c)
 /* --- yajl callbacks ------------------------------------------------------ */
 
 /* Inside a skipped value a nested one only deepens the skip. */
-static bool
+static int
 skip_deeper(struct es_bulk_parser *p)
 {
-	if (p->skip == 0)
-		return false;
+	if (p->depth + p->skip >= DEPTH_MAX)
+		return fail(p, "nested too deep");
 	p->skip++;
-	return true;
+	return 1;
 }
 
 static int
@@ -143,8 +146,8 @@ on_start_map(void *ctx)
 {
 	struct es_bulk_parser	*p = ctx;
 
-	if (skip_deeper(p))
-		return 1;
+	if (p->skip > 0)
+		return skip_deeper(p);
 	if (p->depth == 0) {
 		if (p->seen_top)
 			return fail(p, "more than one value");
@@ -177,8 +180,8 @@ on_start_array(void *ctx)
 {
 	struct es_bulk_parser	*p = ctx;
 
-	if (skip_deeper(p))
-		return 1;
+	if (p->skip > 0)
+		return skip_deeper(p);
 	if (p->depth == 0)
 		return fail(p, "an array, not an object");
 	if (top(p) == C_TOP && key_is(p, "items")) {

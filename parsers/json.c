@@ -427,27 +427,3 @@ json_parse_record(struct json_parser *jp, const char *line, size_t len,
 	err->what = jp->kind == BAD_NONE ? NULL : bad_kind_name(jp->kind);
 	return jp->status;
 }
-
-bool
-json_too_deep(const char *s, size_t len, unsigned max)
-{
-	const char	*end = s + len;
-	unsigned	 depth = 0;
-	bool		 in_str = false;
-
-	for (; s < end; s++) {
-		if (in_str) {
-			if (*s == '\\' && s + 1 < end)
-				s++;
-			else if (*s == '"')
-				in_str = false;
-		} else if (*s == '"')
-			in_str = true;
-		else if (*s == '[' || *s == '{') {
-			if (++depth > max)
-				return true;
-		} else if ((*s == ']' || *s == '}') && depth > 0)
-			depth--;
-	}
-	return false;
-}

@@ -29,12 +29,4 @@ enum parse_status json_parse_record(struct json_parser *jp, const char *line,
 	    size_t len, struct batch *b, const struct gate *gate,
 	    struct gate_state *gst, struct parse_error *err);
 
-/*
- * Does the JSON text s[0..len) nest arrays and objects deeper than max?
- * Brackets inside strings do not count; the text need not be valid.
- * For callers of yajl_tree_parse, whose yajl_tree_free recurses once
- * per level.
- */
-bool	json_too_deep(const char *s, size_t len, unsigned max);
-
 #endif

@@ -11,7 +11,7 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "json.h"
+#include "json_tree.h"
 #include "jsonenc.h"
 #include "kube.h"
 #include "mem.h"
@@ -19,7 +19,9 @@
 
 /* Bigger answers are refused: a blob's offsets are 32 bits. */
 #define KUBE_BLOB_MAX	(64u << 20)
-#define KUBE_DEPTH_MAX	256	/* the message says 256 */
+/* A Pod nests about 15 deep (managedFields the most): far more is no
+ * object of the API's, and would cost a recursion per level. */
+#define KUBE_DEPTH_MAX	128
 
 struct kv_list {
 	struct kube_kv	*v;
@@ -303,31 +305,10 @@ meta_from_tree(yajl_val obj, enum kube_kind kind,
 	return m;
 }
 
-/*
- * yajl builds a tree with a stack of its own but frees it by recursion,
- * once per level, so an answer of 300000 brackets would overflow ours:
- * it is refused first. Real objects nest a dozen levels (managedFields).
- */
 static yajl_val
 tree_parse(const char *json, char *err, size_t errlen)
 {
-	char		 ybuf[256];
-	yajl_val	 root;
-
-	if (json_too_deep(json, strlen(json), KUBE_DEPTH_MAX)) {
-		fail(err, errlen, "invalid JSON: nested more than 256 deep");
-		return NULL;
-	}
-	root = yajl_tree_parse(json, ybuf, sizeof ybuf);
-	if (root == NULL) {
-		char	*nl = strchr(ybuf, '\n');
-
-		if (nl != NULL)
-			*nl = '\0';
-		if (errlen > 0)
-			snprintf(err, errlen, "invalid JSON: %s", ybuf);
-	}
-	return root;
+	return json_tree_parse(json, KUBE_DEPTH_MAX, err, errlen);
 }
 
 /* --- the API ------------------------------------------------------------- */

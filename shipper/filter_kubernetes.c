@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "filter_kubernetes.h"
+#include "http.h"
 #include "kube.h"
 #include "kube_worker.h"
 #include "log.h"
@@ -711,6 +712,12 @@ check_values(struct filter *f, struct conf_elem *el, struct err *e)
 	if (cfg->watch_retry_base < 1)
 		return bad_value(f, el, "watch_retry_exponential_backoff_base",
 		    e, "must be at least 1");
+	if (cfg->kubernetes_url != NULL &&
+	    http_url_has_credentials(cfg->kubernetes_url))
+		return bad_value(f, el, "kubernetes_url", e, "credentials in "
+		    "the URL are not accepted (they would end up in logs and "
+		    "in every record's master_url); use bearer_token_file, or "
+		    "client_cert and client_key");
 	return 0;
 }
 
@@ -914,6 +921,11 @@ kube_check(const struct filter *f, warn_fn warn, void *arg)
 		warn(arg, f->file, f->line, "kubernetes_metadata: no "
 		    "kubernetes_url, and KUBERNETES_SERVICE_HOST/_PORT are not "
 		    "set: records get only the names from their file");
+	if (!((const struct kube_cfg *)f->cfg)->verify_ssl)
+		warn(arg, f->file, f->line, "kubernetes_metadata: verify_ssl "
+		    "false: the API server's certificate is not checked, so "
+		    "anyone on the path can serve metadata and take the bearer "
+		    "token");
 }
 
 void

@@ -18,8 +18,13 @@
 #include "loop.h"
 #include "mem.h"
 
-/* A response larger than this is refused, not buffered without end. */
-#define HTTP_MAX_RESPONSE	(256UL * 1024 * 1024)
+/*
+ * A response larger than this is refused, not buffered without end. It
+ * fits the DaemonSet's memory limit, and is above the largest bulk
+ * response: 20 MiB (bulk_message_request_threshold) of 100-byte
+ * documents is 210000 items of about 190 bytes, 40 MiB.
+ */
+#define HTTP_MAX_RESPONSE	(64UL << 20)
 
 struct http_xfer {
 	struct http		*h;
@@ -27,6 +32,8 @@ struct http_xfer {
 	struct curl_slist	*headers;
 	struct strbuf		 body;		/* the request's, owned */
 	struct strbuf		 resp;
+	struct http_limits	 lim;
+	char			*ca_file;	/* for messages */
 	http_done_fn		 done;
 	void			*arg;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -69,6 +76,7 @@ xfer_free(struct http *h, struct http_xfer *x)
 	curl_slist_free_all(x->headers);
 	sb_free(&x->body);
 	sb_free(&x->resp);
+	free(x->ca_file);
 	free(x);
 }
 
@@ -78,18 +86,33 @@ xfer_write(char *p, size_t size, size_t n, void *arg)
 	struct http_xfer	*x = arg;
 
 	if (x->resp.len + size * n > HTTP_MAX_RESPONSE) {
-		snprintf(x->errbuf, sizeof x->errbuf, "response larger than "
-		    "%lu MiB", HTTP_MAX_RESPONSE >> 20);
+		snprintf(x->lim.refused, sizeof x->lim.refused, "response "
+		    "larger than %lu MiB: refused", HTTP_MAX_RESPONSE >> 20);
 		return 0;	/* curl fails the transfer */
 	}
 	sb_add(&x->resp, p, size * n);
 	return size * n;
 }
 
+size_t
+http_header_cb(char *p, size_t size, size_t n, void *limits)
+{
+	struct http_limits	*lim = limits;
+
+	(void)p;
+	lim->header_bytes += size * n;
+	if (lim->header_bytes <= HTTP_MAX_HEADERS)
+		return size * n;
+	snprintf(lim->refused, sizeof lim->refused, "response headers larger "
+	    "than %u KiB: refused", HTTP_MAX_HEADERS >> 10);
+	return 0;	/* curl fails the transfer */
+}
+
 static void
 xfer_finish(struct http *h, struct http_xfer *x, CURLcode rc)
 {
 	struct http_resp	 r;
+	struct strbuf		 why = STRBUF_INIT;
 	curl_off_t		 us = 0;
 
 	memset(&r, 0, sizeof r);
@@ -99,11 +122,16 @@ xfer_finish(struct http *h, struct http_xfer *x, CURLcode rc)
 	r.seconds = (double)us / 1e6;
 	r.body = sb_cstr(&x->resp);
 	r.len = x->resp.len;
-	if (rc != CURLE_OK)
-		r.error = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
-	else
+	if (rc != CURLE_OK) {
+		/* Our reason, when we cut it off: curl's errbuf would only
+		 * say that a callback refused. */
+		http_error_text(&why, rc, x->lim.refused[0] ? x->lim.refused :
+		    x->errbuf, x->ca_file);
+		r.error = sb_cstr(&why);
+	} else
 		r.error = "";
 	x->done(x->arg, &r);
+	sb_free(&why);
 	xfer_free(h, x);
 }
 
@@ -341,6 +369,11 @@ xfer_setup(struct http_xfer *x, const struct http_req *req)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, xfer_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x->lim);
+	/* A Content-Length over the limit fails before the body is read. */
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)HTTP_MAX_RESPONSE);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -352,6 +385,8 @@ xfer_setup(struct http_xfer *x, const struct http_req *req)
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	set_method(c, req->method, &x->body);
 	set_tls(c, &req->tls);
+	if (req->tls.ca_file != NULL)
+		x->ca_file = xstrdup(req->tls.ca_file);
 	set_auth(c, req);
 	x->headers = build_headers(req);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
@@ -386,4 +421,84 @@ http_request(struct http *h, struct http_req *req, http_done_fn done,
 		    curl_multi_strerror(mc));
 	}
 	return 0;
+}
+
+/* Where the URL's user[:password]@ is: [*start, '@'), or NULL. */
+static const char *
+url_userinfo(const char *url, const char **start)
+{
+	const char	*sep = strstr(url, "://"), *host, *end, *at;
+
+	host = sep != NULL ? sep + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	*start = host;
+	return at;
+}
+
+bool
+http_url_has_credentials(const char *url)
+{
+	const char	*start;
+
+	return url_userinfo(url, &start) != NULL;
+}
+
+char *
+http_url_redacted(const char *url)
+{
+	const char	*start, *at = url_userinfo(url, &start);
+
+	if (at == NULL)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(start - url), url, at);
+}
+
+/*
+ * curl's own words say what failed in TLS, not where the trust came from
+ * nor what to change: a wrong CA must be fixable from the message alone.
+ */
+void
+http_error_text(struct strbuf *out, int curlcode, const char *detail,
+    const char *ca_file)
+{
+	const char	*msg = detail != NULL && detail[0] != '\0' ? detail :
+			    curl_easy_strerror((CURLcode)curlcode);
+	const char	*trust = ca_file != NULL ? ca_file :
+			    "the system's CA certificates (no ca_file)";
+
+	switch (curlcode) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if (strstr(msg, "subject name") != NULL ||
+		    strstr(msg, "host name") != NULL) {
+			sb_addf(out, "TLS: the server's certificate is not "
+			    "for this host name (%s): connect by a name the "
+			    "certificate has, or have it reissued for this "
+			    "one", msg);
+			return;
+		}
+		sb_addf(out, "TLS: the server's certificate could not be "
+		    "verified with %s%s (%s): set ca_file to the CA "
+		    "certificate that signed the server's certificate",
+		    ca_file != NULL ? "ca_file " : "", trust, msg);
+		return;
+	case CURLE_SSL_CACERT_BADFILE:
+		sb_addf(out, "TLS: ca_file %s cannot be read or holds no CA "
+		    "certificate (%s): give a readable PEM file", trust, msg);
+		return;
+	case CURLE_SSL_CERTPROBLEM:
+		sb_addf(out, "TLS: client_cert or client_key cannot be used "
+		    "(%s)", msg);
+		return;
+	case CURLE_SSL_CONNECT_ERROR:
+		sb_addf(out, "TLS handshake failed (%s): check that the "
+		    "server speaks TLS on that port, and whether it wants a "
+		    "client certificate (client_cert, client_key)", msg);
+		return;
+	case CURLE_FILESIZE_EXCEEDED:
+		sb_addf(out, "response larger than %lu MiB: refused",
+		    HTTP_MAX_RESPONSE >> 20);
+		return;
+	}
+	sb_adds(out, msg);
 }

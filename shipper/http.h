@@ -59,6 +59,18 @@ struct http_resp {
  */
 typedef void (*http_done_fn)(void *arg, const struct http_resp *resp);
 
+/* Response headers beyond this fail the request (no peer needs more). */
+#define HTTP_MAX_HEADERS	(64u << 10)
+
+/* Why a transfer was cut off by us, and the header bytes so far. */
+struct http_limits {
+	size_t		 header_bytes;
+	char		 refused[128];	/* "" until then */
+};
+/* A CURLOPT_HEADERFUNCTION over a struct http_limits (the HEADERDATA):
+ * past HTTP_MAX_HEADERS it fails the transfer, saying so in refused. */
+size_t	http_header_cb(char *p, size_t size, size_t n, void *limits);
+
 struct http *http_new(struct loop *l, struct err *e);
 /* Cancels every request in flight: their callbacks are not called. */
 void	http_free(struct http *h);
@@ -68,5 +80,19 @@ int	http_request(struct http *h, struct http_req *req, http_done_fn done,
 	    void *arg, struct err *e);
 /* Requests in flight. */
 size_t	http_pending(const struct http *h);
+
+/* Does the URL carry user[:password]@ before its host? Such a URL would
+ * put the password into every message that names the URL. */
+bool	http_url_has_credentials(const char *url);
+/* The URL with its user[:password]@ replaced by "***@" (malloc'd). */
+char	*http_url_redacted(const char *url);
+
+/*
+ * A failed transfer in words a user can act on: curl's message (detail,
+ * else its code's), and for a certificate that did not verify the CA
+ * file it was checked against (NULL: the system's) and what to change.
+ */
+void	http_error_text(struct strbuf *out, int curlcode, const char *detail,
+	    const char *ca_file);
 
 #endif

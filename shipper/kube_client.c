@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "autoconfig.h"
+#include "http.h"
 #include "kube_client.h"
 #include "log.h"
 #include "mem.h"
@@ -219,7 +220,9 @@ stream_data(struct kube_conn *c, const char *p, size_t n)
 		nl = memchr(p, '\n', n);
 		take = nl ? (size_t)(nl - p) : n;
 		if (c->line.len + take > KUBE_LINE_MAX) {
-			c->too_big = true;
+			snprintf(c->lim.refused, sizeof c->lim.refused,
+			    "a watch event larger than %u MiB: refused",
+			    KUBE_LINE_MAX >> 20);
 			return false;
 		}
 		sb_add(&c->line, p, take);
@@ -246,7 +249,8 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 	if (c->line_fn != NULL && answer_ok(c))
 		return stream_data(c, p, n) ? n : 0;
 	if (c->body.len + n > KUBE_BODY_MAX) {
-		c->too_big = true;
+		snprintf(c->lim.refused, sizeof c->lim.refused, "an answer "
+		    "larger than %u MiB: refused", KUBE_BODY_MAX >> 20);
 		return 0;
 	}
 	sb_add(&c->body, p, n);
@@ -271,6 +275,9 @@ kube_conn_init(struct kube_conn *c, struct kube_client *kc, struct err *e)
 	    PACKAGE_VERSION);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, &c->lim);
+	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, k->open_timeout_ms);
 	curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPIDLE, 30L);
@@ -360,7 +367,9 @@ request(struct kube_conn *c, const char *path, bool stream, long *status,
 
 	sb_reset(&c->body);
 	sb_reset(&c->line);
-	c->too_big = c->line_stop = false;
+	c->line_stop = false;
+	memset(&c->lim, 0, sizeof c->lim);
+	c->errbuf[0] = '\0';
 	curl_easy_setopt(c->easy, CURLOPT_URL, url);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, stream ? 0L :
@@ -376,9 +385,15 @@ request(struct kube_conn *c, const char *path, bool stream, long *status,
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
 	if (!answered) {
-		err_set(e, "GET %s: %s", url, c->too_big ? "answer too large" :
-		    rc == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
-		    curl_easy_strerror(rc));
+		struct strbuf	 why = STRBUF_INIT;
+
+		if (rc == CURLE_ABORTED_BY_CALLBACK)
+			sb_adds(&why, "stopped");
+		else
+			http_error_text(&why, rc, c->lim.refused[0] ?
+			    c->lim.refused : c->errbuf, kc->ca_file);
+		err_set(e, "GET %s: %s", url, sb_cstr(&why));
+		sb_free(&why);
 		*status = 0;
 	}
 	free(url);

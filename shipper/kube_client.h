@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "filter_kubernetes.h"
+#include "http.h"
 #include "strbuf.h"
 
 struct kube_client {
@@ -62,7 +63,8 @@ struct kube_conn {
 	bool		(*line_fn)(void *arg, const char *line, size_t len);
 	void		*line_arg;
 	bool		 line_stop;	/* line_fn said stop */
-	bool		 too_big;
+	struct http_limits lim;		/* why we cut the answer off */
+	char		 errbuf[CURL_ERROR_SIZE];
 };
 
 int	kube_conn_init(struct kube_conn *c, struct kube_client *kc,

@@ -1,8 +1,8 @@
 #!/bin/sh
 # check-all.sh — README command (2): installs what is missing, builds,
 # and runs the whole test suite: unit and integration tests, make
-# distcheck, the fuzz targets (60 s each), then the suite again built
-# with ASan and UBSan. Ends with
+# distcheck, the fuzz targets (60 s each), the integration tests under
+# valgrind, then the suite again built with ASan and UBSan. Ends with
 # the line "N passed, N failed" (a test case each, from the TAP output).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +50,11 @@ step build make -j"$jobs"
 step check make -j"$jobs" check
 step distcheck make -j"$jobs" distcheck
 step fuzz fuzz
+
+# The integration tests once more with every shipper under valgrind
+# memcheck: 0 errors, 0 bytes definitely lost (tests/valgrind-check.sh;
+# its cases land in _build/plain/valgrind/*.trs and count with plain's).
+step valgrind sh "$top/tests/valgrind-check.sh"
 
 cd "$top/_build/asan"
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0

@@ -6,7 +6,7 @@ set -eu
 # llvm-14 symbolizes their stack traces.
 PKGS="build-essential autoconf automake pkg-config libyajl-dev
 libcurl4-openssl-dev zlib1g-dev librdkafka-dev libpcre2-dev check python3
-python3-yaml openssl clang-14 libclang-rt-14-dev llvm-14"
+python3-yaml openssl valgrind clang-14 libclang-rt-14-dev llvm-14"
 
 if ! command -v dpkg > /dev/null 2>&1; then
 	echo "deps.sh: not a Debian system; install the equivalents of:" $PKGS >&2

@@ -44,6 +44,11 @@ item order from one RNG, so the same requests meet the same faults):
   down (with down_ms)   close the listening socket and every connection:
       connects are refused until down_ms passed or SIGUSR2 (SIGUSR1 also
       goes down); then it listens on the same port again
+  oversize          an answer no client should read whole, nothing indexed:
+      endless_body (chunked, never ends), huge_length (Content-Length 1 TiB),
+      endless_headers, deep_items (a 200 whose item nests 100000 deep),
+      deep_error (a 500 whose body nests 1000000 deep); the bytes sent
+      before the client gave up are in stats oversize_bytes_sent
 
 Usage: es_emulator.py [--port 0] [--port-file FILE] [--data-dir DIR]
                       [--user U --password P] [--api-key KEY]
@@ -1963,7 +1968,9 @@ FAULT_DEFAULTS = {
     "request_503_rate": 0.0, "request_429_rate": 0.0, "bad_response_rate": 0.0,
     "drop_connection_rate": 0.0, "drop_before_index": False, "drop_reset": False,
     "latency_ms": 0, "down": False, "down_ms": None, "status_override": None, "seed": 1,
+    "oversize": None,
 }
+OVERSIZE = ("endless_body", "huge_length", "endless_headers", "deep_items", "deep_error")
 
 
 class Faults:
@@ -1989,6 +1996,8 @@ class Faults:
             if k in ("latency_ms", "seed", "down_ms", "status_override") and v is not None and (
                     not isinstance(v, int) or isinstance(v, bool) or v < 0):
                 raise bad_request("faults: [%s] must be a non-negative integer or null" % k)
+            if k == "oversize" and v is not None and v not in OVERSIZE:
+                raise bad_request("faults: [oversize] must be null or one of " + ", ".join(OVERSIZE))
         self.conf.update(changes)
         self.rng = random.Random(self.conf["seed"])
 
@@ -2007,7 +2016,8 @@ class Stats:
             self.requests, self.endpoints = {}, {}
             self.counters = {"bulk_requests": 0, "bulk_items": 0, "bytes_received": 0,
                              "bytes_decoded": 0, "gzip_requests": 0, "dropped_connections": 0,
-                             "auth_failures": 0, "connections_total": 0}
+                             "auth_failures": 0, "connections_total": 0,
+                             "oversize_bytes_sent": 0}
             self.items, self.faults = {}, {}
             self.open = self.max_open = 0
 
@@ -3309,12 +3319,12 @@ class Request:
 class Response:
     """A status, a payload (JSON value, text, bytes or None) and headers;
     close, drop and truncate shape how it is sent, after runs once it is."""
-    __slots__ = ("status", "payload", "headers", "close", "drop", "truncate", "after")
+    __slots__ = ("status", "payload", "headers", "close", "drop", "truncate", "after", "oversize")
 
     def __init__(self, status, payload, headers=None):
         self.status, self.payload, self.headers = status, payload, list(headers or [])
         self.close = self.drop = self.truncate = False
-        self.after = None
+        self.after = self.oversize = None
 
 
 def error_response(e):
@@ -3811,8 +3821,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else "application/json"
         return text.encode("utf-8"), ctype
 
+    def send_oversize(self, mode, path, endpoint):
+        """An answer without end (an "oversize" fault), until the client
+        hangs up; a cap keeps a client that never does from filling a disk
+        of logs: it then gets a connection closed mid-answer."""
+        emu, sent, cap = self.server, 0, 4 << 30
+        self.close_connection = True
+        head = b"HTTP/1.1 200 OK\r\nX-elastic-product: Elasticsearch\r\n" \
+               b"content-type: application/json\r\n"
+        fill, end = b" " * 65536, b""
+        if mode == "endless_headers":
+            fill = (b"X-Padding: " + b"p" * 1000 + b"\r\n") * 64
+        elif mode == "huge_length":
+            head += b"content-length: %d\r\n\r\n" % (1 << 40)
+        else:
+            head += b"transfer-encoding: chunked\r\n\r\n"
+            fill = b"%x\r\n%s\r\n" % (len(fill), fill)
+        try:
+            self.wfile.write(head)
+            while sent < cap:
+                self.wfile.write(fill)
+                sent += len(fill)
+            end = b"0\r\n\r\n" if mode == "endless_body" else end
+            self.wfile.write(end)
+        finally:
+            emu.stats.add("oversize_bytes_sent", sent)
+            emu.stats.request(path, endpoint, "oversize")
+            emu.log(self.command, self.path, 200, sent)
+
     def send(self, resp, path, endpoint):
         emu = self.server
+        if resp.oversize in ("endless_body", "huge_length", "endless_headers"):
+            return self.send_oversize(resp.oversize, path, endpoint)
         if resp.drop:
             self.close_connection = True
             if emu.faults.conf["drop_reset"]:
@@ -3994,6 +4034,9 @@ class Emulator:
     def request_fault(self, req):
         f = self.faults
         with self.cluster.lock:
+            if f.conf["oversize"]:
+                self.stats.fault("oversize")
+                return self.oversize(f.conf["oversize"])
             status = f.conf["status_override"]
             if status:
                 self.stats.fault("status_override")
@@ -4013,6 +4056,18 @@ class Emulator:
             r.drop = True
             return r
         return None
+
+    def oversize(self, mode):
+        if mode == "deep_items":	# a bulk response but for its depth
+            n = 100000
+            return Response(200, b'{"took":1,"errors":false,"items":[{"index":{"x":' + b"[" * n
+                            + b"]" * n + b',"status":201}}]}', [("Content-Type", "application/json")])
+        if mode == "deep_error":
+            n = 1000000
+            return Response(500, b"[" * n + b"]" * n, [("Content-Type", "application/json")])
+        r = Response(200, None)
+        r.oversize = mode
+        return r
 
     def response_fault(self, req, resp):
         resp.drop, resp.truncate = req.fault

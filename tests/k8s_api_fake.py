@@ -23,6 +23,15 @@ Control endpoints (no auth), GET with query parameters, answer JSON:
   /_fake/token?accept=T           accept only token T from now on
   /_fake/down?on=1|0              close connections without an answer
   /_fake/latency?ms=N             wait N ms before each API answer
+  /_fake/oversize?mode=M          answer every API request (after auth) with
+                                  M: body (200, a chunked body without end
+                                  or newline: for a watch, an endless event
+                                  line), watch_body (the same, for watches
+                                  only), headers (header lines without end),
+                                  deep (a Pod, or a watch event, nested
+                                  2000000 deep), off; the bytes sent
+                                  until the client gave up are counted as
+                                  "oversize bytes" in /_fake/counts
   /_fake/label?ns=&pod=&key=&value=   set a pod label (MODIFIED event)
   /_fake/replace?ns=&pod=         the pod comes back with a new uid
   /_fake/delete?ns=&pod=          the pod is gone (404, DELETED event)
@@ -159,6 +168,7 @@ class State:
         self.token = token
         self.down = False
         self.latency = 0.0
+        self.oversize = None
         self.watch_epoch = 0        # bumping it ends every watch
         self.counts = {}
         self.classes = {}
@@ -259,6 +269,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if code == 401:
             self.send_json(401, status_obj(401, "Unauthorized", "Unauthorized"))
             return
+        with st.cond:
+            oversize = st.oversize
+        if oversize == "watch_body":
+            oversize = "body" if watch else None
+        if oversize:
+            with st.cond:
+                st.count(key, "oversize")
+            return self.send_oversize(oversize, watch)
         parts = path.strip("/").split("/")
         if parts[:2] != ["api", "v1"]:
             return self.answer(key, 404, status_obj(404, "NotFound", "no such path"))
@@ -276,6 +294,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 obj = st.pods.get((rest[1], rest[3]))
             return self.object(key, obj, 'pods "%s" not found' % rest[3])
         return self.answer(key, 404, status_obj(404, "NotFound", "no such path"))
+
+    def send_oversize(self, mode, watch):
+        """An answer no client should take whole; a cap (4 GiB) keeps a
+        client that never gives up from making the fake run forever."""
+        if mode == "deep":
+            n = 2000000
+            pod = b'{"kind":"Pod","apiVersion":"v1","metadata":{"name":"deep","namespace":' \
+                  b'"spire-system","uid":"u"},"spec":{"x":' + b"[" * n + b"]" * n + b"}}"
+            body = b'{"type":"ADDED","object":' + pod + b"}\n" if watch else pod
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        sent, cap = 0, 4 << 30
+        self.close_connection = True
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        if mode == "headers":
+            fill = (b"X-Padding: " + b"p" * 1000 + b"\r\n") * 64
+        else:
+            self.wfile.write(b"Transfer-Encoding: chunked\r\n\r\n")
+            data = b"x" * 65536
+            fill = b"%x\r\n%s\r\n" % (len(data), data)
+        try:
+            while sent < cap:
+                self.wfile.write(fill)
+                sent += len(fill)
+        finally:
+            with self.st.cond:
+                self.st.counts["oversize bytes"] = self.st.counts.get("oversize bytes", 0) + sent
 
     def answer(self, key, code, obj):
         with self.st.cond:
@@ -373,6 +422,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif what == "latency":
                 st.latency = int(q.get("ms", "0")) / 1000.0
                 out = {"latency_ms": int(st.latency * 1000)}
+            elif what == "oversize":
+                mode = q.get("mode", "off")
+                if mode not in ("body", "watch_body", "headers", "deep", "off"):
+                    out = {"error": "oversize: mode is body, watch_body, headers, deep or off"}
+                else:
+                    st.oversize = None if mode == "off" else mode
+                    out = {"oversize": mode}
             elif what in ("label", "replace", "delete"):
                 out = self.change(what, q)
             elif what == "compact":   # every version so far expires

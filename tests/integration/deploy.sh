@@ -73,9 +73,17 @@ conf = "\n".join(open(os.path.join(etc, f)).read() for f in sorted(os.listdir(et
 def host(path):
     m = mounts.get(path)
     return m and vols[m["name"]].get("hostPath", {}).get("path") == path and m
-varlog, state = host("/var/log"), host("/var/lib/spire-shipper")
-check(varlog and varlog.get("readOnly") is True, "DaemonSet: hostPath /var/log mounted read-only")
+pods, containers = host("/var/log/pods"), host("/var/log/containers")
+state = host("/var/lib/spire-shipper")
+check(pods and pods.get("readOnly") is True and containers and containers.get("readOnly") is True,
+      "DaemonSet: hostPath /var/log/pods and /var/log/containers mounted read-only")
 check(state and not state.get("readOnly"), "DaemonSet: hostPath /var/lib/spire-shipper mounted writable")
+hostpaths = {vols[m["name"]]["hostPath"]["path"]: m for m in c["volumeMounts"]
+             if "hostPath" in vols[m["name"]]}
+check(sorted(hostpaths) == ["/var/lib/spire-shipper", "/var/log/containers", "/var/log/pods"],
+      "DaemonSet: of the node, only the pod logs and its own state are mounted", "hostPaths: %s" % sorted(hostpaths))
+check(all(m.get("readOnly") is True for p, m in hostpaths.items() if p != "/var/lib/spire-shipper"),
+      "DaemonSet: every node path but its state is read-only")
 for path in re.findall(r"^\s*path (/\S+)", conf, re.M):
     for p in path.split(","):
         under = [m for m in mounts if p.startswith(m + "/")]
@@ -109,6 +117,24 @@ sc = c["securityContext"]
 check(sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False
       and sc.get("capabilities", {}).get("drop") == ["ALL"] and not sc.get("capabilities", {}).get("add"),
       "DaemonSet: read-only root, no privilege escalation, every capability dropped")
+check(not sc.get("privileged") and not any(pod.get(k) for k in ("hostNetwork", "hostPID", "hostIPC")),
+      "DaemonSet: not privileged, no host network, PID or IPC namespace")
+seccomp = sc.get("seccompProfile") or pod.get("securityContext", {}).get("seccompProfile") or {}
+check(seccomp.get("type") == "RuntimeDefault", "DaemonSet: seccomp RuntimeDefault")
+# uid 0 is the one uid that reads the runtime's root-owned 0600/0640 logs
+# without a capability; the manifest must say so, and keep no capability.
+check(sc.get("runAsUser") == 0 and sc.get("runAsNonRoot") is False,
+      "DaemonSet: uid 0 (the logs' owner), explicitly")
+ds_text = open(os.path.join(deploy, "daemonset.yaml")).read()
+check(all(w in ds_text for w in ("0640 root:root", "0600 root:root", "CAP_DAC_READ_SEARCH", "ambient")),
+      "DaemonSet: its comment gives the reasons for uid 0 without capabilities")
+jsc = job["spec"]["template"]["spec"]
+jcs = jsc["containers"][0]["securityContext"]
+check(jsc.get("securityContext", {}).get("runAsNonRoot") is True
+      and jsc["securityContext"].get("seccompProfile", {}).get("type") == "RuntimeDefault"
+      and jcs.get("readOnlyRootFilesystem") is True and jcs.get("allowPrivilegeEscalation") is False
+      and jcs.get("capabilities", {}).get("drop") == ["ALL"] and not jcs.get("capabilities", {}).get("add"),
+      "backfill Job: not root, seccomp RuntimeDefault, read-only root, no escalation, no capability")
 check(vols["config"]["configMap"]["name"] == cm["metadata"]["name"], "DaemonSet: mounts the ConfigMap")
 args = c["args"]
 check(os.path.basename(args[args.index("-c") + 1]) in cm["data"], "DaemonSet: runs a configuration of the ConfigMap")

@@ -4,13 +4,15 @@
  * its caused_by (400), a rejection (429) and a shard failure (503)
  * side by side; the same fed a byte at a time; and bodies that are no
  * bulk response (a proxy's HTML, truncated JSON, a request-level error
- * object, wrong shapes), each an error with a reason.
+ * object, wrong shapes, nesting past 64 levels), each an error with a
+ * reason.
  */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "es_bulk.h"
+#include "strbuf.h"
 
 #define MAX_ITEMS	8
 
@@ -237,6 +239,40 @@ START_TEST(test_not_bulk_responses)
 }
 END_TEST
 
+/* A one-item response whose item has a key nested n deep. */
+static void
+deep_item(struct strbuf *sb, int n)
+{
+	int	 i;
+
+	sb_reset(sb);
+	sb_adds(sb, "{\"items\":[{\"index\":{\"x\":");
+	for (i = 0; i < n; i++)
+		sb_addc(sb, '[');
+	for (i = 0; i < n; i++)
+		sb_addc(sb, ']');
+	sb_adds(sb, ",\"status\":201}}]}");
+}
+
+/* A value nested past 64 levels (inside a skipped key) ends the parse:
+ * yajl would keep a byte per level, for a body of any size; 50 levels
+ * is deep, and fine. */
+START_TEST(test_nested_too_deep)
+{
+	struct strbuf		 sb = STRBUF_INIT;
+	struct got		 g;
+	struct es_bulk_summary	 sum;
+
+	deep_item(&sb, 100000);
+	parse_fails(sb_cstr(&sb), "nested too deep");
+	deep_item(&sb, 50);
+	parse_ok(sb.buf, sb.len, &g, &sum);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_int_eq(g.status[0], 201);
+	sb_free(&sb);
+}
+END_TEST
+
 START_TEST(test_callback_stops)
 {
 	struct got		 g;
@@ -264,6 +300,7 @@ test_suite(void)
 	tcase_add_test(tc, test_string_error_and_escapes);
 	tcase_add_test(tc, test_long_reason_cut);
 	tcase_add_test(tc, test_not_bulk_responses);
+	tcase_add_test(tc, test_nested_too_deep);
 	tcase_add_test(tc, test_callback_stops);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "http.h"
 #include "httpd.h"
 #include "loop.h"
@@ -348,6 +350,51 @@ START_TEST(test_bad_url)
 }
 END_TEST
 
+START_TEST(test_url_credentials)
+{
+	char	*r;
+
+	ck_assert(http_url_has_credentials("https://u:p@h:9200/x"));
+	ck_assert(http_url_has_credentials("u@h"));
+	ck_assert(!http_url_has_credentials("https://h:9200/a@b"));
+	ck_assert(!http_url_has_credentials("https://h/?q=a@b"));
+	r = http_url_redacted("https://elastic:s3cret@h:9200/p");
+	ck_assert_str_eq(r, "https://***@h:9200/p");
+	free(r);
+	r = http_url_redacted("http://h:1/a@b");
+	ck_assert_str_eq(r, "http://h:1/a@b");
+	free(r);
+}
+END_TEST
+
+/* What a TLS failure says: the CA file, or the system's, and the fix. */
+START_TEST(test_error_text)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	http_error_text(&sb, CURLE_PEER_FAILED_VERIFICATION, "SSL certificate "
+	    "problem: unable to get local issuer certificate", "/ca.pem");
+	ck_assert_str_eq(sb_cstr(&sb), "TLS: the server's certificate could "
+	    "not be verified with ca_file /ca.pem (SSL certificate problem: "
+	    "unable to get local issuer certificate): set ca_file to the CA "
+	    "certificate that signed the server's certificate");
+	sb_reset(&sb);
+	http_error_text(&sb, CURLE_PEER_FAILED_VERIFICATION, "", NULL);
+	ck_assert_msg(strstr(sb_cstr(&sb), "with the system's CA "
+	    "certificates (no ca_file)") != NULL, "%s", sb.buf);
+	sb_reset(&sb);
+	http_error_text(&sb, CURLE_PEER_FAILED_VERIFICATION, "SSL: no "
+	    "alternative certificate subject name matches target host name "
+	    "'x'", "/ca.pem");
+	ck_assert_msg(strstr(sb_cstr(&sb), "not for this host name") != NULL,
+	    "%s", sb.buf);
+	sb_reset(&sb);
+	http_error_text(&sb, CURLE_COULDNT_CONNECT, "Failed to connect", NULL);
+	ck_assert_str_eq(sb_cstr(&sb), "Failed to connect");
+	sb_free(&sb);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -365,6 +412,8 @@ test_suite(void)
 	tcase_add_test(tc, test_free_cancels);
 	tcase_add_test(tc, test_free_from_callback);
 	tcase_add_test(tc, test_bad_url);
+	tcase_add_test(tc, test_url_credentials);
+	tcase_add_test(tc, test_error_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
 
 #include "gate.h"
 #include "json.h"
+#include "json_tree.h"
 #include "jsonenc.h"
 #include "strbuf.h"
 #include "utf8.h"
@@ -997,18 +998,21 @@ START_TEST(test_huge_line)
 }
 END_TEST
 
-/* For yajl_tree_parse's callers (kube.c): depth, strings not counted. */
+/* For yajl_tree_parse's callers (kube.c, es_*.c): depth, strings not
+ * counted, and no further once past the limit. */
 START_TEST(test_too_deep)
 {
 	static const char quoted[] = "[\"[[[\\\"[{\",{\"k\":\"]\"}]";
+	char		 err[64];
 
-	ck_assert(!json_too_deep("[[]]", 4, 2));
-	ck_assert(json_too_deep("[[[]]]", 6, 2));
-	ck_assert(json_too_deep("{\"a\":[{", 8, 2));
-	ck_assert(!json_too_deep(quoted, sizeof quoted - 1, 2));
-	ck_assert(json_too_deep(quoted, sizeof quoted - 1, 1));
-	ck_assert(!json_too_deep("]]]][", 5, 1));
-	ck_assert(!json_too_deep("[[[", 2, 2));	/* only len bytes */
+	ck_assert_uint_eq(json_depth("[[]]", 2), 2);
+	ck_assert_uint_eq(json_depth("[[[]]]", 2), 3);
+	ck_assert_uint_eq(json_depth("{\"a\":[{", 2), 3);
+	ck_assert_uint_eq(json_depth(quoted, 2), 2);
+	ck_assert_uint_eq(json_depth(quoted, 1), 2);
+	ck_assert_uint_eq(json_depth("]]]][", 1), 1);
+	ck_assert_ptr_null(json_tree_parse("[[[1]]]", 2, err, sizeof err));
+	ck_assert_str_eq(err, "JSON nested deeper than 2 levels");
 }
 END_TEST
 
