@@ -251,13 +251,19 @@ struct es_entry {
 	const char	*p;
 	uint32_t	 len;
 	size_t		 slot;		/* the caller's index of it */
+	const char	*tag;		/* its records' tag; NULL: unknown */
 };
 
-/* Where results go: the chunk, in the output; a recorder, in tests. */
+/* Where results go: the chunk, in the output; a recorder, in tests.
+ * error_event (optional): <label @ERROR>, for the rejected documents
+ * (see struct output's error_sink); else the dead-letter file. */
 struct es_sink {
 	void		(*settle)(void *arg, size_t slot, enum entry_result r);
 	void		(*done)(void *arg, const struct err *fail);
 	void		*arg;
+	int		(*error_event)(void *arg, const char *tag,
+			    const char *doc, size_t len, struct err *e);
+	void		*error_arg;
 };
 
 struct es_attempt;
@@ -292,6 +298,9 @@ struct es {
 	struct es_attempt *attempts;	/* in flight */
 	struct chunk	**waiting;	/* sent before the template was in */
 	size_t		 nwaiting;
+	int		(*error_sink)(void *, const char *, const char *,
+			    size_t, struct err *);	/* the output's */
+	void		*error_arg;
 	bool		 type_name_given;
 	struct strbuf	 noops;		/* no-effect parameters given */
 };

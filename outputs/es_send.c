@@ -27,6 +27,7 @@
 #include "es.h"
 #include "es_bulk.h"
 #include "json_tree.h"
+#include "log.h"
 #include "loop.h"
 #include "mem.h"
 #include "timefmt.h"
@@ -256,6 +257,24 @@ item_result(int status, const char *action)
 	return ENTRY_DEAD;
 }
 
+/* <label @ERROR> takes the rejected document instead, if there is one. */
+static bool
+error_event(struct es_attempt *a, size_t i, const char *doc, size_t len)
+{
+	struct err	 e;
+
+	if (a->sink.error_event == NULL || a->ents[i].tag == NULL)
+		return false;
+	if (a->sink.error_event(a->sink.error_arg, a->ents[i].tag, doc, len,
+	    &e) != 0) {
+		log_warn("%s: <label @ERROR> did not take a rejected document "
+		    "(%s): it goes to the dead-letter file", a->es->who, e.msg);
+		return false;
+	}
+	a->res[i] = ENTRY_ERROR;
+	return true;
+}
+
 static void
 dead_add(struct es_attempt *a, size_t i, const struct es_dead *d0)
 {
@@ -264,6 +283,8 @@ dead_add(struct es_attempt *a, size_t i, const struct es_dead *d0)
 
 	es_entry_parts(a->ents[i].p, a->ents[i].len, &a->index, &a->id,
 	    &d.doc, &d.doclen);
+	if (error_event(a, i, d.doc, d.doclen))
+		return;
 	if (d.index == NULL || d.index[0] == '\0')
 		d.index = a->index.buf;
 	if (d.id == NULL || d.id[0] == '\0')
@@ -311,6 +332,10 @@ settle_range(struct es_attempt *a, size_t lo, size_t hi, bool dead_kept)
 		    a->status[i] : 0]++;
 		if (a->res[i] == ENTRY_DEAD && !dead_kept)
 			continue;	/* stays pending: sent again */
+		if (a->res[i] == ENTRY_ERROR) {
+			c->dead_letters++;
+			c->error_events++;
+		}
 		if (a->res[i] == ENTRY_OK && a->status[i] == 409)
 			c->duplicates++;
 		if (a->res[i] == ENTRY_RETRY)

@@ -305,6 +305,11 @@ meta_from_tree(yajl_val obj, enum kube_kind kind,
 	return m;
 }
 
+/*
+ * yajl builds a tree with a stack of its own but frees it by recursion,
+ * once per level, so an answer of 300000 brackets would overflow ours:
+ * it is refused first. Real objects nest a dozen levels (managedFields).
+ */
 static yajl_val
 tree_parse(const char *json, char *err, size_t errlen)
 {
