@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kafka.h"
+#include "librdkafka.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -307,6 +308,8 @@ kafka_init(struct output *o, struct conf_elem *el, struct err *e)
 	if (cfg->default_topic[0] == '\0')
 		return param_err_at(e, el, "default_topic", "default_topic is "
 		    "empty: name the topic records go to");
+	if (librdkafka_load(e) != 0)
+		return err_wrap(e, "%s", k->who);
 	if (kafka_encoder_init(&k->enc, cfg, el, e) != 0 ||
 	    conf_build(k, el, e) != 0)
 		return -1;

@@ -1,0 +1,42 @@
+/*
+ * dynlib.h — a shared library opened only when a configuration needs it.
+ *
+ * libcurl and librdkafka bring TLS, HTTP/2, Kerberos, LDAP and three
+ * compressors with them: linked, their mappings and relocations were
+ * over half of the shipper's resident memory in a pipeline that uses
+ * none of them. So the plugins that need them open them with dlopen at
+ * init (a missing library is then a config-time error, --dry-run
+ * included), and their functions are resolved once into a table.
+ *
+ * A library's functions are listed once, each as
+ * F(return type, name, (parameters), (arguments)), V(...) when it
+ * returns void, P(...) when it is variadic (forwarded by hand). The list
+ * gives the table (a static struct named dynlib_fn), the names to
+ * resolve, and a stub per function under the library's own name, with
+ * its header's prototype (the compiler checks they agree), that calls
+ * through the table: callers keep calling curl_easy_init().
+ */
+#ifndef SHIPPER_DYNLIB_H
+#define SHIPPER_DYNLIB_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "err.h"
+
+#define DYNLIB_FIELD(r, n, p, a)	__typeof__(n) *n;
+#define DYNLIB_NAME(r, n, p, a)		#n,
+#define DYNLIB_SET(r, n, p, a)		memcpy(&dynlib_fn.n, syms++, sizeof *syms);
+#define DYNLIB_STUB(r, n, p, a)		r (n) p { return dynlib_fn.n a; }
+#define DYNLIB_STUB_VOID(r, n, p, a)	void (n) p { dynlib_fn.n a; }
+#define DYNLIB_NONE(r, n, p, a)
+
+/*
+ * Opens soname and resolves names[0..n) into syms: 0, or -1 with e set
+ * to what is missing and the package that provides it (pkg). The
+ * library stays loaded for the life of the process.
+ */
+int	dynlib_open(const char *soname, const char *pkg,
+	    const char *const *names, void **syms, size_t n, struct err *e);
+
+#endif
