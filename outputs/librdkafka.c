@@ -3,8 +3,6 @@
  * resolved from the library when the output is configured (see
  * shipper/dynlib.h, librdkafka.h).
  */
-#include <stdbool.h>
-
 #include "autoconfig.h"
 #include "dynlib.h"
 #include "librdkafka.h"
@@ -68,10 +66,8 @@
 	    int32_t n, void *rkt_opaque, void *msg_opaque), \
 	    (t, key, len, n, rkt_opaque, msg_opaque))
 
-static struct {
-	RDKAFKA_FUNCTIONS(DYNLIB_FIELD, DYNLIB_FIELD, DYNLIB_FIELD)
-} dynlib_fn;
-static bool	loaded;
+enum { RDKAFKA_FUNCTIONS(DYNLIB_INDEX, DYNLIB_INDEX, DYNLIB_INDEX) RDKAFKA_N };
+static void	*dynlib_sym[RDKAFKA_N];
 
 __typeof__(rd_kafka_producev)	*librdkafka_producev;
 
@@ -81,16 +77,11 @@ librdkafka_load(struct err *e)
 	static const char *const names[] = {
 		RDKAFKA_FUNCTIONS(DYNLIB_NAME, DYNLIB_NAME, DYNLIB_NAME)
 	};
-	void	*all[sizeof names / sizeof names[0]], **syms = all;
 
-	if (loaded)
-		return 0;
-	if (dynlib_open(RDKAFKA_SONAME, "librdkafka1", names, all,
-	    sizeof names / sizeof names[0], e) != 0)
+	if (dynlib_open(RDKAFKA_SONAME, "librdkafka1", names, dynlib_sym,
+	    RDKAFKA_N, e) != 0)
 		return -1;
-	RDKAFKA_FUNCTIONS(DYNLIB_SET, DYNLIB_SET, DYNLIB_SET)
-	librdkafka_producev = dynlib_fn.rd_kafka_producev;
-	loaded = true;
+	librdkafka_producev = DYNLIB_FN(rd_kafka_producev);
 	return 0;
 }
 

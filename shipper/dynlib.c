@@ -2,12 +2,9 @@
  * dynlib.c — a shared library opened when first needed (see dynlib.h).
  */
 #include <dlfcn.h>
+#include <string.h>
 
 #include "dynlib.h"
-
-/* dlsym gives a void *; POSIX guarantees a function pointer fits it. */
-_Static_assert(sizeof(void *) == sizeof(void (*)(void)),
-    "function pointers are not the size of void *");
 
 int
 dynlib_open(const char *soname, const char *pkg, const char *const *names,
@@ -16,6 +13,8 @@ dynlib_open(const char *soname, const char *pkg, const char *const *names,
 	void	*h;
 	size_t	 i;
 
+	if (syms[n - 1] != NULL)	/* all resolved, or none */
+		return 0;
 	/* RTLD_LOCAL: its symbols serve only the table, never another
 	 * library's references. RTLD_NOW: a missing one fails here. */
 	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
@@ -25,6 +24,7 @@ dynlib_open(const char *soname, const char *pkg, const char *const *names,
 		if ((syms[i] = dlsym(h, names[i])) == NULL) {
 			err_set(e, "%s has no %s: it is too old (install a "
 			    "newer %s)", soname, names[i], pkg);
+			memset(syms, 0, n * sizeof *syms);
 			dlclose(h);
 			return -1;
 		}

@@ -11,29 +11,30 @@
  * A library's functions are listed once, each as
  * F(return type, name, (parameters), (arguments)), V(...) when it
  * returns void, P(...) when it is variadic (forwarded by hand). The list
- * gives the table (a static struct named dynlib_fn), the names to
- * resolve, and a stub per function under the library's own name, with
- * its header's prototype (the compiler checks they agree), that calls
- * through the table: callers keep calling curl_easy_init().
+ * gives an index per function into the table (a static array named
+ * dynlib_sym), the names to resolve, and a stub per function under the
+ * library's own name, with its header's prototype (the compiler checks
+ * they agree), that calls through the table: callers keep calling
+ * curl_easy_init().
  */
 #ifndef SHIPPER_DYNLIB_H
 #define SHIPPER_DYNLIB_H
 
 #include <stddef.h>
-#include <string.h>
 
 #include "err.h"
 
-#define DYNLIB_FIELD(r, n, p, a)	__typeof__(n) *n;
+#define DYNLIB_INDEX(r, n, p, a)	dynlib_ix_##n,
 #define DYNLIB_NAME(r, n, p, a)		#n,
-#define DYNLIB_SET(r, n, p, a)		memcpy(&dynlib_fn.n, syms++, sizeof *syms);
-#define DYNLIB_STUB(r, n, p, a)		r (n) p { return dynlib_fn.n a; }
-#define DYNLIB_STUB_VOID(r, n, p, a)	void (n) p { dynlib_fn.n a; }
+/* The resolved n, typed as the library's header declares it. */
+#define DYNLIB_FN(n)	((__typeof__(n) *)dynlib_sym[dynlib_ix_##n])
+#define DYNLIB_STUB(r, n, p, a)		r (n) p { return DYNLIB_FN(n) a; }
+#define DYNLIB_STUB_VOID(r, n, p, a)	void (n) p { DYNLIB_FN(n) a; }
 #define DYNLIB_NONE(r, n, p, a)
 
 /*
- * Opens soname and resolves names[0..n) into syms: 0, or -1 with e set
- * to what is missing and the package that provides it (pkg). The
+ * Opens soname once and resolves names[0..n) into syms: 0, or -1 with e
+ * set to what is missing and the package that provides it (pkg). The
  * library stays loaded for the life of the process.
  */
 int	dynlib_open(const char *soname, const char *pkg,

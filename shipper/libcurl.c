@@ -3,7 +3,6 @@
  * library when a plugin first needs it (see dynlib.h, libcurl.h).
  */
 #include <stdarg.h>
-#include <stdbool.h>
 
 #include <curl/curl.h>
 
@@ -43,10 +42,8 @@
 	F(CURLMsg *, curl_multi_info_read, (CURLM *m, int *left), (m, left)) \
 	F(const char *, curl_multi_strerror, (CURLMcode rc), (rc))
 
-static struct {
-	CURL_FUNCTIONS(DYNLIB_FIELD, DYNLIB_FIELD, DYNLIB_FIELD)
-} dynlib_fn;
-static bool	loaded;
+enum { CURL_FUNCTIONS(DYNLIB_INDEX, DYNLIB_INDEX, DYNLIB_INDEX) CURL_N };
+static void	*dynlib_sym[CURL_N];
 
 int
 libcurl_load(struct err *e)
@@ -54,17 +51,10 @@ libcurl_load(struct err *e)
 	static const char *const names[] = {
 		CURL_FUNCTIONS(DYNLIB_NAME, DYNLIB_NAME, DYNLIB_NAME)
 	};
-	void	*all[sizeof names / sizeof names[0]], **syms = all;
 
-	if (loaded)
-		return 0;
 	/* The runtime package of the -dev one configure found. */
-	if (dynlib_open(CURL_SONAME, "libcurl4", names, all,
-	    sizeof names / sizeof names[0], e) != 0)
-		return -1;
-	CURL_FUNCTIONS(DYNLIB_SET, DYNLIB_SET, DYNLIB_SET)
-	loaded = true;
-	return 0;
+	return dynlib_open(CURL_SONAME, "libcurl4", names, dynlib_sym, CURL_N,
+	    e);
 }
 
 CURL_FUNCTIONS(DYNLIB_STUB, DYNLIB_STUB_VOID, DYNLIB_NONE)
@@ -77,36 +67,24 @@ CURL_FUNCTIONS(DYNLIB_STUB, DYNLIB_STUB_VOID, DYNLIB_NONE)
  */
 #define FORWARD_OPTION(f, h, o, ap) \
 	((o) / 10000 * 10000 == CURLOPTTYPE_LONG ? \
-	    (f)(h, o, va_arg(ap, long)) : \
+	    f(h, o, va_arg(ap, long)) : \
 	(o) / 10000 * 10000 == CURLOPTTYPE_FUNCTIONPOINT ? \
-	    (f)(h, o, va_arg(ap, void (*)(void))) : \
+	    f(h, o, va_arg(ap, void (*)(void))) : \
 	(o) / 10000 * 10000 == CURLOPTTYPE_OFF_T ? \
-	    (f)(h, o, va_arg(ap, curl_off_t)) : \
-	    (f)(h, o, va_arg(ap, void *)))
-
-CURLcode
-(curl_easy_setopt)(CURL *c, CURLoption o, ...)
-{
-	va_list		 ap;
-	CURLcode	 rc;
-
-	va_start(ap, o);
-	rc = FORWARD_OPTION(dynlib_fn.curl_easy_setopt, c, o, ap);
-	va_end(ap);
-	return rc;
-}
-
-CURLMcode
-(curl_multi_setopt)(CURLM *m, CURLMoption o, ...)
-{
-	va_list		 ap;
-	CURLMcode	 rc;
-
-	va_start(ap, o);
-	rc = FORWARD_OPTION(dynlib_fn.curl_multi_setopt, m, o, ap);
-	va_end(ap);
-	return rc;
-}
+	    f(h, o, va_arg(ap, curl_off_t)) : \
+	    f(h, o, va_arg(ap, void *)))
+#define FORWARD_SETOPT(r, n, handle, option) \
+	r (n)(handle *h, option o, ...) \
+	{ \
+		va_list	 ap; \
+		r	 rc; \
+		va_start(ap, o); \
+		rc = FORWARD_OPTION(DYNLIB_FN(n), h, o, ap); \
+		va_end(ap); \
+		return rc; \
+	}
+FORWARD_SETOPT(CURLcode, curl_easy_setopt, CURL, CURLoption)
+FORWARD_SETOPT(CURLMcode, curl_multi_setopt, CURLM, CURLMoption)
 
 /* Every CURLINFO_ takes a pointer to where the answer goes. */
 CURLcode
@@ -116,7 +94,7 @@ CURLcode
 	CURLcode	 rc;
 
 	va_start(ap, info);
-	rc = (dynlib_fn.curl_easy_getinfo)(c, info, va_arg(ap, void *));
+	rc = DYNLIB_FN(curl_easy_getinfo)(c, info, va_arg(ap, void *));
 	va_end(ap);
 	return rc;
 }
