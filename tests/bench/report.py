@@ -105,7 +105,7 @@ def main():
       'Each cell: median (min–max).')
     w('')
     w('| scenario | program | CPU s | wall s | lines per CPU-s | MB/s | '
-      'peak RSS MB | other |')
+      'peak RSS MiB | other |')
     w('|---|---|---|---|---|---|---|---|')
     for scen in SCENARIOS:
         for (s, prog), rs in rows.items():
