@@ -10,7 +10,8 @@
  *
  * A library's functions are listed once, each as
  * F(return type, name, (parameters), (arguments)), V(...) when it
- * returns void, P(...) when it is variadic (forwarded by hand). The list
+ * returns void, P(...) when it is variadic (no stub: a C function cannot
+ * pass its variable arguments on; forwarded by hand). The list
  * gives an index per function into the table (a static array named
  * dynlib_sym), the names to resolve, and a stub per function under the
  * library's own name, with its header's prototype (the compiler checks

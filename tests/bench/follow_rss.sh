@@ -59,11 +59,12 @@ trap - EXIT
 
 set -- $(cat "$RUN/summary")	# samples N min_kb A max_kb B delta_kb C ...
 mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
+# Before the redirection below, which would make the tree look changed.
+rev=$(git -C "$top_srcdir" describe --always --dirty 2> /dev/null || echo ?)
 {
 	echo "## Follow-mode RSS (make bench-follow-rss)"
 	echo
-	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $($SHIPPER --version)" \
-	    "($(git -C "$top_srcdir" describe --always --dirty 2> /dev/null || echo ?)):"
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $($SHIPPER --version) ($rev):"
 	echo "$SECONDS_ s of appends at $RATE lines/s over $FILES CRI files" \
 	    "(the DESIGN pipeline with the spire filter, \`@type file\`), each"
 	echo "file rotated the kubelet's way every $ROTATE lines: $lines lines," \
