@@ -15,6 +15,7 @@
 
 #include "es.h"
 #include "fsutil.h"
+#include "libcurl.h"
 #include "mem.h"
 
 static const char *const scheme_names[] = { "http", "https", NULL };
@@ -382,6 +383,9 @@ es_init(struct output *o, struct conf_elem *el, struct err *e)
 	    es_encoder_init(&es->enc, cfg, el, e) != 0 ||
 	    es_conn_init(&es->conn, cfg, el, e) != 0)
 		return -1;
+	/* At init, not start: a missing libcurl fails --dry-run too. */
+	if (libcurl_load(e) != 0)
+		return err_wrap(e, "%s", es->who);
 	note_noops(es, el);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kafka.h"
+#include "librdkafka.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -336,6 +337,8 @@ kafka_init(struct output *o, struct conf_elem *el, struct err *e)
 		return param_err_at(e, el, "brokers", "brokers are host:port; "
 		    "credentials do not go there (they would end up in logs): "
 		    "use username and password");
+	if (librdkafka_load(e) != 0)
+		return err_wrap(e, "%s", k->who);
 	if (kafka_encoder_init(&k->enc, cfg, el, e) != 0 ||
 	    conf_build(k, el, e) != 0)
 		return -1;

@@ -16,6 +16,7 @@
 
 #include "jsonenc.h"
 #include "kafka.h"
+#include "librdkafka.h"
 #include "mem.h"
 #include "timefmt.h"
 
@@ -178,7 +179,7 @@ produce_one(struct kafka_attempt *a, struct kafka_msg *m)
 	topic_of(k, &ke, topic, sizeof topic);
 	h = headers_of(k, &ke);
 	/* No copy: the chunk's bytes stay valid until chunk_done. */
-	err = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(topic),
+	err = librdkafka_producev(k->rk, RD_KAFKA_V_TOPIC(topic),
 	    RD_KAFKA_V_KEY(ke.key.set ? ke.key.p : NULL, ke.key.len),
 	    RD_KAFKA_V_VALUE((void *)ke.value.p, ke.value.len),
 	    RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(m), RD_KAFKA_V_END);

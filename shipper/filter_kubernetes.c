@@ -30,6 +30,7 @@
 #include "http.h"
 #include "kube.h"
 #include "kube_worker.h"
+#include "libcurl.h"
 #include "log.h"
 #include "mem.h"
 #include "plugin.h"
@@ -817,6 +818,10 @@ kube_init(struct filter *f, struct conf_elem *el, struct err *e)
 	kp->node_name = node != NULL && node[0] != '\0' ? node : NULL;
 	if ((kp->url = effective_url(cfg)) == NULL)
 		return 0;
+	/* At init, not start: a missing libcurl fails --dry-run too. */
+	if (libcurl_load(e) != 0)
+		return err_wrap(e, "%s:%d: kubernetes_metadata", f->file,
+		    f->line);
 	kp->api_base = api_base(kp->url, cfg->api_version);
 	kp->ca_file = secret_file(cfg->ca_file, cfg->secret_dir, "ca.crt");
 	kp->token_file = secret_file(cfg->bearer_token_file, cfg->secret_dir,

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "libcurl.h"
 #include "loop.h"
 #include "mem.h"
 
@@ -246,6 +247,8 @@ http_new(struct loop *l, struct err *e)
 {
 	struct http	*h;
 
+	if (libcurl_load(e) != 0)
+		return NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		err_set(e, "curl_global_init failed");
 		return NULL;

@@ -16,6 +16,7 @@
 
 #include "kube_cache.h"
 #include "kube_worker.h"
+#include "libcurl.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -754,6 +755,8 @@ kube_worker_start(struct kube_worker *w, struct err *e)
 {
 	int	 rc;
 
+	if (libcurl_load(e) != 0)
+		return -1;
 	if (!w->curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return err_set(e, "kubernetes_metadata: libcurl cannot be "
 		    "initialised");

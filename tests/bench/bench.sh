@@ -29,10 +29,9 @@ GEN="$PYTHON3 $top_srcdir/tests/gen/spire_loggen.py"
 RAW=$BENCH_DIR/results.tsv
 RUN=$BENCH_DIR/run
 
-die() { echo "bench.sh: $*" >&2; exit 1; }
+. "$B/common.sh"
 want() { case " $ONLY " in *" $1 "*) return 0;; esac; return 1; }
 now() { $PYTHON3 -c 'import time; print("%.3f" % time.monotonic())'; }
-nlines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 
 [ -x /usr/bin/time ] || die "needs GNU time (Debian package time)"
 [ -x "$SHIPPER" ] || die "no $SHIPPER: run make first"
@@ -62,7 +61,6 @@ if [ ! -f "$BENCH_DIR/gz/done" ]; then
 	gzip -6 -c "$DOCKER_LOG" > "$BENCH_DIR/gz/$(basename "$DOCKER_LOG").1.gz"
 	touch "$BENCH_DIR/gz/done"
 fi
-mjson() { $PYTHON3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"][sys.argv[2]])' "$1" "$2"; }
 WANT=$(mjson "$BENCH_DIR/docker/manifest.json" warn_error_records)
 WANT_CRI=$(mjson "$BENCH_DIR/cri/manifest.json" warn_error_records)
 BYTES=$(wc -c < "$DOCKER_LOG")
@@ -80,21 +78,6 @@ timed() {	# timed TIMEFILE CMD... — whole-process CPU, wall, peak RSS
 	_t=$1; shift
 	/usr/bin/time -f '%U %S %e %M' -o "$_t" "$@"
 }
-check_count() {	# check_count WHAT GOT WANT
-	[ "$2" -eq "$3" ] || die "$1: $2 records, want $3"
-}
-
-# The DESIGN.md pipeline with the spire filter, as shipped, into OUT; the
-# audit records are not kept so that every program keeps exactly the same
-# warning/error records (keep_audit true keeps 43% of this corpus more).
-shipper_conf() {	# shipper_conf OUT LOGDIR
-	sed -e "s|path /var/log/spire-shipper/spire-security.ndjson|path $1|" \
-	    -e "s|/var/log/containers|$2|" \
-	    -e "s|pos_file /var/log/|pos_file $RUN/|" \
-	    -e 's|keep_audit true|keep_audit false|' \
-	    "$top_srcdir/templates/spire-shipper.conf"
-}
-
 fresh() { rm -rf "$RUN"; mkdir -p "$RUN"; }
 
 shipper_backfill() {	# shipper_backfill SCEN DIR LINES BYTES WANT [CONF]

@@ -8,6 +8,11 @@
   follow.py idle --pid P --seconds S
       prints the CPU seconds process P used over S seconds ("cpu_s X");
       with --seconds 0, the CPU seconds it used so far.
+  follow.py rss --pid P --seconds S --interval I --warmup W --series TSV
+      samples P's VmRSS (and RssAnon, RssFile, CPU) every I seconds for S
+      seconds into TSV; prints the samples after the first W seconds:
+      "samples N min_kb A max_kb B delta_kb C first_kb D last_kb E
+      cpu_s X".
 """
 import argparse
 import os
@@ -61,6 +66,40 @@ def idle(a):
     print('cpu_s %.3f' % (cpu_of(a.pid) - before))
 
 
+def status_kb(pid):
+    kb = {}
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            k, _, v = line.partition(':')
+            if k in ('VmRSS', 'RssAnon', 'RssFile'):
+                kb[k] = int(v.split()[0])
+    return kb
+
+
+def rss(a):
+    start = time.monotonic()
+    kept = []
+    with open(a.series, 'w') as out:
+        out.write('t_s\tvmrss_kb\trss_anon_kb\trss_file_kb\tcpu_s\n')
+        n = 0
+        while True:
+            t = time.monotonic() - start
+            kb, cpu = status_kb(a.pid), cpu_of(a.pid)
+            out.write('%.1f\t%d\t%d\t%d\t%.2f\n' % (
+                t, kb['VmRSS'], kb['RssAnon'], kb['RssFile'], cpu))
+            out.flush()
+            if t >= a.warmup:
+                kept.append((kb['VmRSS'], cpu))
+            n += 1
+            if n * a.interval > a.seconds:
+                break
+            time.sleep(max(0.0, start + n * a.interval - time.monotonic()))
+    v = [r for r, _ in kept]
+    print('samples %d min_kb %d max_kb %d delta_kb %d first_kb %d last_kb %d '
+          'cpu_s %.2f' % (len(v), min(v), max(v), max(v) - min(v), v[0], v[-1],
+                          kept[-1][1] - kept[0][1]))
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -75,8 +114,14 @@ def main():
     ip = sub.add_parser('idle')
     ip.add_argument('--pid', type=int, required=True)
     ip.add_argument('--seconds', type=float, required=True)
+    rp = sub.add_parser('rss')
+    rp.add_argument('--pid', type=int, required=True)
+    rp.add_argument('--seconds', type=float, required=True)
+    rp.add_argument('--interval', type=float, default=5)
+    rp.add_argument('--warmup', type=float, default=60)
+    rp.add_argument('--series', required=True)
     a = p.parse_args()
-    append(a) if a.cmd == 'append' else idle(a)
+    {'append': append, 'idle': idle, 'rss': rss}[a.cmd](a)
 
 
 if __name__ == '__main__':

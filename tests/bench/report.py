@@ -4,8 +4,9 @@
 Each row of results.tsv is one timed process: scenario, program, CPU s,
 wall s, peak RSS KiB, lines, bytes, extra. Shown per scenario and program:
 median and min-max over the runs. The hand-written notes (tests/bench/
-notes.md: what changed on the hot path, before and after) and the profile
-summary are appended as they are.
+notes.md: what changed on the hot path, before and after), the profile
+summary and the last `make bench-follow-rss` (follow-rss.md) are appended
+as they are.
 """
 import argparse
 import datetime
@@ -104,7 +105,7 @@ def main():
       'Each cell: median (min–max).')
     w('')
     w('| scenario | program | CPU s | wall s | lines per CPU-s | MB/s | '
-      'peak RSS MB | other |')
+      'peak RSS MiB | other |')
     w('|---|---|---|---|---|---|---|---|')
     for scen in SCENARIOS:
         for (s, prog), rs in rows.items():
@@ -145,7 +146,8 @@ def main():
             w('spire-shipper spends %.2fx the CPU of parsing both JSON levels '
               'with yajl alone.' % (ours / floor))
         w('')
-    for extra in (a.profile, os.path.join(here, 'notes.md')):
+    for extra in (a.profile, os.path.join(here, 'follow-rss.md'),
+                  os.path.join(here, 'notes.md')):
         if extra and os.path.exists(extra):
             with open(extra) as f:
                 w(f.read().rstrip('\n'))
