@@ -1076,6 +1076,12 @@ route_blocked(const struct route *rt)
 	    buffer_full(rt->out->buffer);
 }
 
+bool
+route_failing(const struct route *rt)
+{
+	return rt->out != NULL && rt->out->failing;
+}
+
 int
 route_deliver(struct route *rt, struct batch *b, struct err *e)
 {
@@ -1099,14 +1105,17 @@ route_deliver(struct route *rt, struct batch *b, struct err *e)
 			    o->line, o->ops->name);
 		if (rc != 0) {
 			o->errors++;
+			o->failing = true;
 			rt->stats->output_errors++;
 			return -1;
 		}
 	} else if (o->ops->write(o, b, e) != 0) {
 		o->errors++;
+		o->failing = true;
 		rt->stats->output_errors++;
 		return -1;
 	}
+	o->failing = false;
 	o->records += b->nrecs;
 	rt->stats->records_out += b->nrecs;
 	return 0;

@@ -111,6 +111,10 @@ file_close(struct tail_file *f)
 static void
 file_free(struct tail_file *f)
 {
+	if (f->held != NULL) {
+		batch_free(f->held);
+		free(f->held);
+	}
 	framer_free(&f->fr);
 	free(f->path);
 	free(f->origin);
@@ -182,25 +186,39 @@ framer_counts(struct tail_file *f)
 	f->fr.physical_lines = f->fr.partial_lines = f->fr.truncated = 0;
 }
 
-/* A compressed file cannot seek back: read it again up to `delivered`. */
-static int
-file_reopen_reader(struct tail_file *f, struct err *e)
+/*
+ * The output did not take the batch (a full or unwritable buffer, a
+ * failing output): it is kept as it is and delivered again later. Read
+ * again instead, its lines would be counted and filtered twice.
+ */
+static void
+file_hold(struct tail_file *f, struct batch *b, int rc, const struct err *e)
 {
-	char	*p = (char *)f->rd->path;
-	int	 rc;
-
-	reader_close(f->rd);
-	if ((rc = reader_open(f->rd, p, e)) == 0)
-		rc = reader_skip(f->rd, f->delivered, e);
-	f->rd->path = p;
-	return rc;
+	if (f->held == NULL) {
+		f->held = xmalloc(sizeof *f->held);
+		*f->held = *b;		/* the batch owns its bytes */
+		batch_init(b);
+	}
+	f->failed = true;
+	f->retry_at = loop_now_ms() + 1000;
+	if (rc == BUFFER_FULL)
+		log_debug("%s: the buffer is full; delivering again in 1 s",
+		    f->path);
+	else if (f->fail_streak == 0)
+		log_error("%s: %s; reading stops, its lines wait in the file "
+		    "and delivery is tried again every second", f->path,
+		    e->msg);
+	else
+		log_debug("%s: still failing: %s", f->path, e->msg);
+	f->fail_streak++;
 }
 
-/* Hands the batch to the output; on failure, reading resumes later. */
+/* Hands the batch (the held one first) to the output; on failure, it is
+ * held and delivered again later. */
 static int
 file_deliver(struct tail_file *f)
 {
-	struct batch	*b = &f->t->batch;
+	struct batch	*b = f->held != NULL ? f->held : &f->t->batch;
 	struct err	 e;
 	int		 rc;
 
@@ -210,23 +228,19 @@ file_deliver(struct tail_file *f)
 	b->origin = f->origin;
 	b->originlen = strlen(f->origin);
 	if ((rc = route_deliver(f->rt, b, &e)) != 0) {
-		if (rc == BUFFER_FULL)
-			log_debug("%s: the buffer is full; reading again in "
-			    "1 s", f->path);
-		else
-			log_error("%s: %s; retrying in 1 s", f->path, e.msg);
-		f->failed = true;
-		f->retry_at = loop_now_ms() + 1000;
-		file_seek(f, f->delivered);
-		batch_reset(b);
-		if (f->rd != NULL && file_reopen_reader(f, &e) != 0) {
-			log_error("%s; giving it up", e.msg);
-			tstats(f->t)->read_errors++;
-			file_close(f);
-		}
+		file_hold(f, b, rc, &e);
 		return -1;
 	}
 	batch_reset(b);
+	if (f->held != NULL) {
+		batch_free(f->held);
+		free(f->held);
+		f->held = NULL;
+	}
+	if (f->fail_streak > 1)
+		log_info("%s: delivered again after %u failed attempts; "
+		    "reading resumes", f->path, f->fail_streak);
+	f->fail_streak = 0;
 	f->delivered = framer_resume_offset(&f->fr);
 	file_save_position(f);
 	return 0;
@@ -257,9 +271,11 @@ static bool
 file_read_chunk(struct tail_file *f)
 {
 	struct tail	*t = f->t;
-	ssize_t		 n = file_pread(f, t->buf, READ_CHUNK);
+	ssize_t		 n;
 
-	if (n <= 0) {
+	if (f->held != NULL && file_deliver(f) != 0)
+		return false;
+	if ((n = file_pread(f, t->buf, READ_CHUNK)) <= 0) {
 		if (n < 0) {
 			tstats(t)->read_errors++;
 			f->failed = true;
@@ -292,7 +308,9 @@ file_same_content(struct tail_file *f)
 	struct stat	 st;
 	uint64_t	 fp;
 
-	if (f->rd != NULL || f->fd == -1 || f->draining || fstat(f->fd, &st))
+	/* Held lines were read from the content as it was: deliver first. */
+	if (f->rd != NULL || f->fd == -1 || f->draining || f->held != NULL ||
+	    fstat(f->fd, &st))
 		return true;
 	/* Also before the first read: a file opened at a scan can be copied
 	 * and truncated before it is read, and its copy is then the only
@@ -336,9 +354,13 @@ file_finish(struct tail_file *f)
 	struct tail_file	*s;
 	struct err		 e;
 
+	/* Its last lines must be taken before its position is handed on. */
+	if (f->held != NULL && file_deliver(f) != 0)
+		return;
 	batch_reset(&t->batch);
 	framer_finish(&f->fr, on_line, f);
-	file_deliver(f);
+	if (file_deliver(f) != 0)
+		return;
 	if (f->holder != NULL) {
 		f->holder->holds--;
 		file_save_position(f->holder);
@@ -404,7 +426,7 @@ file_blocked(struct tail_file *f)
 {
 	struct tail	*t = f->t;
 
-	if (!route_blocked(f->rt))
+	if (!route_blocked(f->rt) && !route_failing(f->rt))
 		return false;
 	if (t->unblock_timer == NULL && t->loop != NULL)
 		t->unblock_timer = loop_add_timer(t->loop, 50, false,
@@ -421,7 +443,9 @@ tail_files_work(struct tail *t)
 	if (t->stopping)
 		return;
 	for (f = t->files; f != NULL; f = f->next) {
-		if (f->gone || f->failed || !f->dirty || file_blocked(f))
+		/* A held batch is how a failing output is tried again. */
+		if (f->gone || f->failed || !f->dirty || (f->held == NULL &&
+		    file_blocked(f)))
 			continue;
 		if (file_read(f, READ_BUDGET)) {
 			f->dirty = true;

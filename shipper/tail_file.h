@@ -40,6 +40,10 @@ struct tail_file {
 	bool		 at_eof;
 	bool		 dirty;		/* may have data to read */
 	bool		 failed;	/* delivery failed: retry later */
+	struct batch	*held;		/* read, counted and filtered, but the
+					   output did not take it: delivered
+					   again, never read again */
+	unsigned	 fail_streak;	/* deliveries failed in a row */
 	bool		 gone;		/* closed, to be freed */
 	uint64_t	 drain_since;	/* ms, when it was seen rotated */
 	uint64_t	 retry_at;	/* ms */
