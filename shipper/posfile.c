@@ -114,6 +114,41 @@ entry_free(struct pos_entry *pe)
 	free(pe);
 }
 
+/* A line that does not read: counted, and the path it names, if any. */
+static void
+load_bad_line(struct posfile *pf, const char *line, size_t len)
+{
+	const char	*tab = memchr(line, '\t', len);
+	char		*path;
+
+	if (len == 0 || (len == 1 && line[0] == '\r'))
+		return;
+	if (pf->bad_lines++ == 0)
+		pf->first_bad = pf->lineno;
+	if (tab == NULL || tab == line || pf->follow_inodes ||
+	    memchr(line, '\0', (size_t)(tab - line)) != NULL)
+		return;
+	path = xstrndup(line, (size_t)(tab - line));
+	if (posfile_damaged(pf, path)) {
+		free(path);
+		return;
+	}
+	pf->damaged = xrealloc(pf->damaged, (pf->ndamaged + 1) *
+	    sizeof *pf->damaged);
+	pf->damaged[pf->ndamaged++] = path;
+}
+
+bool
+posfile_damaged(const struct posfile *pf, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < pf->ndamaged; i++)
+		if (strcmp(pf->damaged[i], path) == 0)
+			return true;
+	return false;
+}
+
 /* A later line for the same key replaces an earlier one, as in Fluentd. */
 static void
 load_line(struct posfile *pf, const char *line, size_t len)
@@ -122,8 +157,11 @@ load_line(struct posfile *pf, const char *line, size_t len)
 	char			*path;
 	uint64_t		 off, ino;
 
-	if (posfile_parse_line(line, len, &path, &off, &ino) != 0)
+	pf->lineno++;
+	if (posfile_parse_line(line, len, &path, &off, &ino) != 0) {
+		load_bad_line(pf, line, len);
 		return;
+	}
 	if (off == POS_UNWATCHED) {
 		free(path);
 		return;
@@ -250,6 +288,11 @@ posfile_open(struct posfile *pf, const char *path, bool follow_inodes,
 	if (mkdir_parents(path, 0755, e) != 0 || read_whole(path, &sb, e) != 0)
 		goto fail;
 	load_lines(&sb, load_line, pf);
+	if (pf->bad_lines > 0) {
+		pf->quarantine = xasprintf("%s.corrupt", path);
+		if (write_file(pf->quarantine, &sb, e) != 0)
+			goto fail;
+	}
 	sb_reset(&sb);
 	if (read_whole(pf->fp_path, &sb, e) != 0)
 		goto fail;
@@ -277,6 +320,10 @@ posfile_close(struct posfile *pf)
 	for (i = 0; i < pf->n; i++)
 		entry_free(pf->v[i]);
 	free(pf->v);
+	for (i = 0; i < pf->ndamaged; i++)
+		free(pf->damaged[i]);
+	free(pf->damaged);
+	free(pf->quarantine);
 	if (pf->fd != -1)
 		close(pf->fd);
 	free(pf->path);

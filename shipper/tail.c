@@ -480,6 +480,16 @@ tail_start(struct source *s, struct loop *l, struct err *e)
 		    e) != 0)
 			return -1;
 		t->have_pf = true;
+		if (t->pf.bad_lines > 0)
+			log_warn("tail: pos file %s: %zu damaged line%s (the "
+			    "first is line %zu) could not be read and were "
+			    "dropped; the file as it was is kept as %s. The "
+			    "files they named are read again from their start "
+			    "(lines may be delivered twice); a file named by "
+			    "no line is read from its %s", t->cfg->pos_file,
+			    t->pf.bad_lines, t->pf.bad_lines == 1 ? "" : "s",
+			    t->pf.first_bad, t->pf.quarantine,
+			    t->cfg->read_from_head ? "start" : "end");
 	}
 	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (t->ifd == -1)

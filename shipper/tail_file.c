@@ -704,7 +704,10 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 	else if (pe != NULL && !entry_replaced(pe, ino, size, fp))
 		off = pe->offset;
 	else
-		off = startup && !t->cfg->read_from_head && pe == NULL ? size : 0;
+		/* A damaged pos line lost its offset: from the start, rather
+		 * than lose what was written since. */
+		off = startup && !t->cfg->read_from_head && pe == NULL &&
+		    !(t->have_pf && posfile_damaged(&t->pf, path)) ? size : 0;
 	f = file_new(t, path, fd, ino);
 	file_seek(f, off);
 	f->fingerprint = fp;
