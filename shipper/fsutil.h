@@ -16,4 +16,13 @@ int	mkdir_parents(const char *path, mode_t mode, struct err *e);
 int	file_slurp(const char *path, size_t max, struct strbuf *out,
 	    struct err *e);
 
+/*
+ * Raises the soft limit on open files to the hard one (a node follows a
+ * file per container, and 1024 is a common default); returns the soft
+ * limit in effect, 0 for none.
+ */
+unsigned long long fd_limit_raise(void);
+/* The soft limit on open files; 0 for none. */
+unsigned long long fd_limit(void);
+
 #endif

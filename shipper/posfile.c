@@ -104,6 +104,7 @@ entry_new(struct posfile *pf, char *path, uint64_t off, uint64_t ino)
 	pe->inode = ino;
 	pf->v = xrealloc(pf->v, (pf->n + 1) * sizeof *pf->v);
 	pf->v[pf->n++] = pe;
+	strmap_set(&pf->by_path, pe->path, pe);
 	return pe;
 }
 
@@ -167,8 +168,11 @@ load_line(struct posfile *pf, const char *line, size_t len)
 		return;
 	}
 	if ((old = posfile_find(pf, path, ino)) != NULL) {
-		free(old->path);
+		char	*was = old->path;
+
 		old->path = path;
+		strmap_set(&pf->by_path, path, old);
+		free(was);
 		old->offset = off;
 		old->inode = ino;
 		return;
@@ -320,6 +324,7 @@ posfile_close(struct posfile *pf)
 	for (i = 0; i < pf->n; i++)
 		entry_free(pf->v[i]);
 	free(pf->v);
+	strmap_free(&pf->by_path);
 	for (i = 0; i < pf->ndamaged; i++)
 		free(pf->damaged[i]);
 	free(pf->damaged);
@@ -337,13 +342,11 @@ posfile_find(struct posfile *pf, const char *path, uint64_t inode)
 {
 	size_t	 i;
 
-	for (i = pf->n; i-- > 0;) {
-		struct pos_entry *pe = pf->v[i];
-
-		if (pf->follow_inodes ? pe->inode == inode :
-		    strcmp(pe->path, path) == 0)
-			return pe;
-	}
+	if (!pf->follow_inodes)
+		return strmap_get(&pf->by_path, path);
+	for (i = pf->n; i-- > 0;)
+		if (pf->v[i]->inode == inode)
+			return pf->v[i];
 	return NULL;
 }
 

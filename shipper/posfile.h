@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "strmap.h"
 
 #define POS_UNWATCHED	0xffffffffffffffffULL
 
@@ -39,6 +40,7 @@ struct posfile {
 	bool		 follow_inodes;
 	struct pos_entry **v;
 	size_t		 n;
+	struct strmap	 by_path;	/* the latest entry of each path */
 	bool		 fp_dirty;
 	uint64_t	 writes;
 	/* Lines that did not read at load (a crash mid-write, a damaged

@@ -12,6 +12,7 @@
 
 #include "buffer.h"
 #include "config.h"
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -22,6 +23,25 @@
 
 #define READ_CHUNK	TAIL_READ_CHUNK
 #define READ_BUDGET	(4 * READ_CHUNK)	/* per file per turn */
+
+/*
+ * Descriptors all tail sources hold. The open file limit is shared with
+ * the outputs' sockets and chunk files and the listeners, so live files
+ * leave a reserve for those (rotated files being finished may use it:
+ * their lines are nowhere else).
+ */
+static size_t	 tail_fds;
+
+static bool
+fd_budget_left(void)
+{
+	unsigned long long	 lim = fd_limit(), reserve;
+
+	if (lim == 0)
+		return true;
+	reserve = lim / 4 < 256 ? lim / 4 : 256;
+	return tail_fds + reserve < lim;
+}
 
 static int64_t
 now_ns(void)
@@ -43,7 +63,7 @@ tstats(const struct tail *t)
 static struct tail_file *
 file_new(struct tail *t, const char *path, int fd, uint64_t ino)
 {
-	struct tail_file	*f = xcalloc(1, sizeof *f), **pp;
+	struct tail_file	*f = xcalloc(1, sizeof *f);
 
 	f->t = t;
 	f->path = xstrdup(path);
@@ -55,9 +75,10 @@ file_new(struct tail *t, const char *path, int fd, uint64_t ino)
 	f->tag = tail_expand_tag(t->cfg->tag, path);
 	f->rt = pipeline_route_label(t->src->pl, t->src->label, f->tag,
 	    strlen(f->tag));
-	for (pp = &t->files; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = f;
+	if (t->files_end == NULL)
+		t->files_end = &t->files;
+	*t->files_end = f;
+	t->files_end = &f->next;
 	tstats(t)->files++;
 	return f;
 }
@@ -96,14 +117,18 @@ file_unwatch(struct tail_file *f)
 static void
 file_close(struct tail_file *f)
 {
+	strmap_del(&f->t->live, f->path, f);
 	file_unwatch(f);
 	if (f->rd != NULL) {
 		reader_close(f->rd);
 		free((char *)f->rd->path);
 		free(f->rd);
 		f->rd = NULL;
-	} else if (f->fd != -1)
+		tail_fds--;
+	} else if (f->fd != -1) {
 		close(f->fd);
+		tail_fds--;
+	}
 	f->fd = -1;
 	f->gone = true;
 }
@@ -456,16 +481,32 @@ tail_files_work(struct tail *t)
 		schedule_work(t);
 }
 
+static int
+poke_cmp(const void *key, const void *elem)
+{
+	int	 a = *(const int *)key, b = ((const struct tail_poke *)elem)->wd;
+
+	return a < b ? -1 : a > b;
+}
+
+/* One pass over the files for a whole read of events, not one each. */
 void
-tail_files_poke(struct tail *t, int wd, uint32_t mask)
+tail_files_poke(struct tail *t, const struct tail_poke *pk, size_t n)
 {
 	struct tail_file	*f;
+	const struct tail_poke	*hit;
+	bool			 all = n > 0 && pk[0].wd == -1;
 
 	for (f = t->files; f != NULL; f = f->next) {
-		if (f->gone || (wd != -1 && f->wd != wd))
+		if (f->gone)
+			continue;
+		if (all)
+			hit = pk;
+		else if (f->wd < 0 || (hit = bsearch(&f->wd, pk, n, sizeof *pk,
+		    poke_cmp)) == NULL)
 			continue;
 		f->dirty = true;
-		if (mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB))
+		if (hit->mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB))
 			t->check_soon = true;
 	}
 }
@@ -487,6 +528,7 @@ open_file(const char *path, uint64_t *ino, uint64_t *size, struct err *e)
 	}
 	*ino = (uint64_t)st.st_ino;
 	*size = (uint64_t)st.st_size;
+	tail_fds++;
 	return fd;
 }
 
@@ -517,6 +559,7 @@ file_start_drain(struct tail *t, const char *tagpath, const char *path,
 			free((char *)rd->path);
 			reader_close(rd);
 			free(rd);
+			tail_fds--;
 			return NULL;
 		}
 		fd = -1;
@@ -647,13 +690,7 @@ file_truncated(struct tail_file *f)
 bool
 tail_file_find_path(struct tail *t, const char *path)
 {
-	struct tail_file	*f;
-
-	for (f = t->files; f != NULL; f = f->next)
-		if (!f->gone && !f->draining && f->holder == NULL &&
-		    strcmp(f->path, path) == 0)
-			return true;
-	return false;
+	return strmap_get(&t->live, path) != NULL;
 }
 
 static void
@@ -686,6 +723,14 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 	uint64_t		 ino, size, off, fp;
 	int			 fd;
 
+	if (!fd_budget_left()) {
+		/* Not an error of the file's: tail_scan says it once. */
+		if (t->starved_now++ == 0) {
+			free(t->starved_path);
+			t->starved_path = xstrdup(path);
+		}
+		return;
+	}
 	if ((fd = open_file(path, &ino, &size, &e)) < 0) {
 		if (!t->cfg->ignore_repeated_permission_error || startup)
 			log_warn("tail: %s", e.msg);
@@ -709,6 +754,7 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 		off = startup && !t->cfg->read_from_head && pe == NULL &&
 		    !(t->have_pf && posfile_damaged(&t->pf, path)) ? size : 0;
 	f = file_new(t, path, fd, ino);
+	strmap_set(&t->live, f->path, f);
 	file_seek(f, off);
 	f->fingerprint = fp;
 	if (owner != NULL)
@@ -740,6 +786,9 @@ tail_recover(struct tail *t)
 
 		if (pe->watched || pe->offset == POS_UNWATCHED)
 			continue;
+		/* Not opened for want of descriptors: it is still there. */
+		if (t->starved && path_exists(pe->path))
+			continue;
 		if (recover_rotated(t, pe, pe->path, 0, 0) == NULL &&
 		    posfile_unwatch(&t->pf, pe, &e) != 0)
 			log_error("%s", e.msg);
@@ -755,6 +804,7 @@ file_rotated(struct tail_file *f, bool deleted)
 	struct tail	*t = f->t;
 
 	f->draining = true;
+	strmap_del(&t->live, f->path, f);
 	f->drain_since = loop_now_ms();
 	f->dirty = true;
 	tstats(t)->rotations++;
@@ -818,6 +868,7 @@ reap(struct tail *t)
 		*pp = f->next;
 		file_free(f);
 	}
+	t->files_end = pp;
 }
 
 void
@@ -880,7 +931,11 @@ tail_files_free(struct tail *t)
 {
 	struct tail_file	*f, *next;
 
-	/* Close them all before freeing any: closing looks at the others. */
+	/* Close them all before freeing any: closing looks at the others.
+	 * Their watches go with the inotify descriptor, all at once (one
+	 * by one is quadratic, and each removal waits for the kernel). */
+	for (f = t->files; f != NULL; f = f->next)
+		f->wd = -1;
 	for (f = t->files; f != NULL; f = f->next)
 		if (!f->gone)
 			file_close(f);
@@ -889,4 +944,6 @@ tail_files_free(struct tail *t)
 		file_free(f);
 	}
 	t->files = NULL;
+	t->files_end = NULL;
+	strmap_free(&t->live);
 }
