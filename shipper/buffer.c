@@ -941,15 +941,21 @@ report_damage(struct buffer *bf, const char *path, size_t good,
 	bf->st.corrupt_records += torn->damaged_records;
 	if (torn->quarantine != NULL || torn->rewrite_error != NULL)
 		bf->st.corrupt_chunks++;
-	if (torn->quarantine != NULL)
-		log_warn("%s: buffer chunk %s is damaged (%s%" PRIu64 " bytes "
-		    "in %" PRIu64 " places did not check: %s%" PRIu64 " entries "
-		    "lost): its %zu good entries are kept and will be sent; the "
-		    "damaged file is kept as %s (look at it, then delete it)",
-		    bf->name, path, torn->bad_magic ? "its magic, and " : "",
-		    torn->damaged_bytes, torn->holes, torn->holes > 0 &&
-		    torn->damaged_records != torn->holes ? "about " : "",
-		    torn->damaged_records, good, torn->quarantine);
+	if (torn->quarantine != NULL) {
+		char	 what[160];
+
+		snprintf(what, sizeof what, "%s%s%" PRIu64 " bytes in %" PRIu64
+		    " places did not check: %s%" PRIu64 " entries lost",
+		    torn->bad_magic ? "its magic" : "", torn->bad_magic &&
+		    torn->holes > 0 ? ", and " : "", torn->damaged_bytes,
+		    torn->holes, torn->damaged_records != torn->holes ?
+		    "about " : "", torn->damaged_records);
+		log_warn("%s: buffer chunk %s is damaged (%s): its %zu good "
+		    "entries are kept and will be sent; the damaged file is "
+		    "kept as %s (look at it, then delete it)", bf->name, path,
+		    torn->holes > 0 ? what : "its magic", good,
+		    torn->quarantine);
+	}
 	else if (torn->rewrite_error != NULL)
 		log_warn("%s: buffer chunk %s is damaged and its good entries "
 		    "after the damage cannot be saved (%s): %zu entries before "

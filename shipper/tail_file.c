@@ -321,6 +321,7 @@ file_read_chunk(struct tail_file *f)
 }
 
 static void	file_truncated(struct tail_file *f);
+static bool	file_blocked(struct tail_file *f);
 
 /*
  * Is the open file still the one we were reading? Copytruncate shrinks
@@ -357,9 +358,13 @@ file_read(struct tail_file *f, size_t budget)
 	file_same_content(f);
 	start = f->read_off;
 	f->dirty = false;
-	while (f->read_off - start < budget)
+	while (f->read_off - start < budget) {
 		if (!file_read_chunk(f))
 			return false;
+		/* A full buffer takes one batch past its limit, not four. */
+		if (file_blocked(f))
+			return true;
+	}
 	return true;
 }
 
@@ -845,7 +850,7 @@ check_draining(struct tail_file *f, uint64_t now)
 	if (f->rd != NULL && !f->at_eof)
 		f->dirty = true;
 	if (f->at_eof && !f->dirty && !f->failed && now >= f->drain_since +
-	    wait && !route_blocked(f->rt))
+	    wait && !route_blocked(f->rt) && !route_failing(f->rt))
 		file_finish(f);
 }
 

@@ -6,7 +6,10 @@
  *   FAULT_ENOSPC_DIR, FAULT_ENOSPC_FLAG: while FLAG exists, every write
  *     to a file under DIR fails with ENOSPC (write, pwrite, writev,
  *     pwritev, fallocate): a full filesystem, as root sees it too
- *     (root's reserved blocks make a real one hard to fill).
+ *     (root's reserved blocks make a real one hard to fill). With
+ *     FAULT_ENOSPC_PARTIAL=1 a write of more than 64 bytes first writes
+ *     half of them, as the last free blocks of a disk allow: the caller
+ *     must undo what a failed append left.
  *   FAULT_CLOCK_FLAG, FAULT_CLOCK_STEP: while FLAG exists, the wall
  *     clock (CLOCK_REALTIME and its coarse form, time, gettimeofday) is
  *     STEP seconds off (negative: a step backwards, as NTP makes one).
@@ -74,28 +77,49 @@ disk_full(int fd)
 		errno = saved;						\
 	} while (0)
 
+/* Half of a large write still fits: the rest will not. */
+static size_t
+partial(size_t n)
+{
+	const char	*p = env("FAULT_ENOSPC_PARTIAL");
+
+	return p != NULL && atoi(p) == 1 && n > 64 ? n / 2 : 0;
+}
+
+#define FULL_OR_PART(fd, n, call)					\
+	do {								\
+		int	 saved = errno;					\
+		if (disk_full(fd)) {					\
+			size_t	 half = partial(n);			\
+			if (half == 0) {				\
+				errno = ENOSPC;				\
+				return -1;				\
+			}						\
+			n = half;					\
+		}							\
+		errno = saved;						\
+		return call;						\
+	} while (0)
+
 ssize_t
 write(int fd, const void *buf, size_t n)
 {
 	REAL(ssize_t, "write", int, const void *, size_t);
-	FULL(fd);
-	return real(fd, buf, n);
+	FULL_OR_PART(fd, n, real(fd, buf, n));
 }
 
 ssize_t
 pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	REAL(ssize_t, "pwrite", int, const void *, size_t, off_t);
-	FULL(fd);
-	return real(fd, buf, n, off);
+	FULL_OR_PART(fd, n, real(fd, buf, n, off));
 }
 
 ssize_t
 pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
 	REAL(ssize_t, "pwrite64", int, const void *, size_t, off_t);
-	FULL(fd);
-	return real(fd, buf, n, off);
+	FULL_OR_PART(fd, n, real(fd, buf, n, off));
 }
 
 ssize_t

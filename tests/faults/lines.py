@@ -20,6 +20,7 @@ tests, each with the exact counts a test compares the shipper against.
   metric PORT NAME [LABEL=VALUE...]
                             a sample of /metrics (summed over matches)
   port                      a free TCP port on 127.0.0.1
+  get PORT PATH             GET a path of 127.0.0.1:PORT: its status and body
   chunks DIR                the buffer's chunk files: frames and their _id
   damage DIR OUT            damages four chunk files four ways; OUT gets
                             {"ids": every _id before, "lost": the _ids
@@ -39,6 +40,7 @@ import re
 import socket
 import struct
 import sys
+import urllib.error
 import urllib.request
 import zlib
 
@@ -235,6 +237,17 @@ def metric(port, name, labels):
     return 0
 
 
+def get(port, path):
+    try:
+        r = urllib.request.urlopen("http://127.0.0.1:%s%s" % (port, path),
+                                   timeout=5)
+        status, body = r.status, r.read()
+    except urllib.error.HTTPError as ex:
+        status, body = ex.code, ex.read()
+    print(status)
+    sys.stdout.write(body.decode("utf-8", "replace"))
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -367,6 +380,8 @@ def main(argv):
         return metric(a[0], a[1], a[2:])
     elif cmd == "port":
         free_port()
+    elif cmd == "get":
+        get(a[0], a[1])
     elif cmd == "chunks":
         chunks(a[0])
     elif cmd == "damage":
