@@ -16,9 +16,15 @@
 FAULTS="$top_srcdir/tests/faults"
 LINES="$PYTHON3 $FAULTS/lines.py"
 SHIM="$top_builddir/tests/faults/faultinject.so"
-# An ASan shipper accepts the shim only when told to.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+# An ASan shipper accepts the shim only when told to, and its memory
+# bounds allow for the shadow memory and redzones (the quarantine of
+# freed memory is kept small).
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:quarantine_size_mb=16"
 export ASAN_OPTIONS
+RSS_SCALE=1
+if ldd "$SHIPPER" 2>/dev/null | grep -q libasan; then
+	RSS_SCALE=4
+fi
 
 fi_case() {
 	D="$WORK/$1"
@@ -70,6 +76,11 @@ wait_metric() {
 
 peak_rss_mb() {
 	awk '/^VmHWM:/ { printf "%d\n", $2 / 1024 }' "/proc/$1/status"
+}
+
+# tap_rss MB MAX DESCRIPTION — a peak RSS within MAX MiB (times RSS_SCALE).
+tap_rss() {
+	tap_le "$1" $(($2 * RSS_SCALE)) "$3"
 }
 
 # tap_le GOT MAX DESCRIPTION — a bound, not a timing.
