@@ -21,7 +21,9 @@ tests, each with the exact counts a test compares the shipper against.
                             a sample of /metrics (summed over matches)
   port                      a free TCP port on 127.0.0.1
   get PORT PATH             GET a path of 127.0.0.1:PORT: its status and body
-  chunks DIR                the buffer's chunk files: frames and their _id
+  chunks DIR [--whole]       the buffer's chunk files: frames and their _id;
+                            --whole: exit 1 unless each has its magic and
+                            ends with its last good frame
   damage DIR OUT            damages four chunk files four ways; OUT gets
                             {"ids": every _id before, "lost": the _ids
                             whose frames were damaged, "damaged": files}
@@ -29,6 +31,7 @@ tests, each with the exact counts a test compares the shipper against.
                             with a flipped digit), adds a line of zeros;
                             prints the file numbers of the damaged lines
   docids PORT INDEX         the _ids Elasticsearch (the emulator) holds
+  docs PORT INDEX           its documents, as NDJSON
 
 Python 3 standard library only.
 """
@@ -279,7 +282,7 @@ def chunk_files(d):
                   if f.startswith("spire-shipper.") and f.endswith(".chunk"))
 
 
-def chunks(d):
+def chunks(d, whole=False):
     res = []
     for path in chunk_files(d):
         data = open(path, "rb").read()
@@ -290,6 +293,7 @@ def chunks(d):
                     if fr else len(data) <= 8,
                     "ids": [entry_id(data[o + 8:o + 8 + n]) for o, n in fr]})
     print(json.dumps(res))
+    return 0 if not whole or all(c["magic"] and c["whole"] for c in res) else 1
 
 
 def damage(d, out):
@@ -350,11 +354,20 @@ def posdamage(pos):
     return 0
 
 
-def docids(port, index):
+def emulator_docs(port, index):
     with urllib.request.urlopen("http://127.0.0.1:%s/_emulator/docs?index=%s"
                                 % (port, index), timeout=30) as r:
-        for i in sorted(json.load(r)):
-            print(i)
+        return json.load(r)
+
+
+def docids(port, index):
+    for i in sorted(emulator_docs(port, index)):
+        print(i)
+
+
+def docs(port, index):
+    for src in emulator_docs(port, index).values():
+        print(json.dumps(src))
 
 
 def main(argv):
@@ -383,13 +396,15 @@ def main(argv):
     elif cmd == "get":
         get(a[0], a[1])
     elif cmd == "chunks":
-        chunks(a[0])
+        return chunks(a[0], a[1:] == ["--whole"])
     elif cmd == "damage":
         return damage(a[0], a[1])
     elif cmd == "posdamage":
         return posdamage(a[0])
     elif cmd == "docids":
         docids(a[0], a[1])
+    elif cmd == "docs":
+        docs(a[0], a[1])
     else:
         print(__doc__, file=sys.stderr)
         return 2

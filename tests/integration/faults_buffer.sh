@@ -45,10 +45,7 @@ expected() {	# expected DIR — WARN/ERROR + audit records of a corpus
 
 # exact NAME — the emulator holds exactly the generator's records of $D.
 exact() {
-	$ESCTL "$ES_PORT" docs 'spire-logs-*' | "$PYTHON3" -c '
-import json, sys
-for src in json.load(sys.stdin).values():
-    print(json.dumps(src))' > "$D/docs"
+	$LINES docs "$ES_PORT" 'spire-logs-*' > "$D/docs"
 	$OUTCOUNT --expected "$D/logs/expected_kept.tsv" --audit "$D/docs" \
 	    > "$D/count" 2>&1
 	_rc=$?
@@ -67,12 +64,18 @@ lines_read() {
 	metric spire_shipper_input_lines_total type=tail
 }
 
+# enospc_start NAME SEED DURATION — a shipper whose state directory is
+# full while $D/full exists, and the generator.
+enospc_start() {
+	es_case "$1"
+	FI_ENV="LD_PRELOAD=$SHIM FAULT_ENOSPC_DIR=$D/state \
+FAULT_ENOSPC_FLAG=$D/full FAULT_ENOSPC_PARTIAL=1"
+	fi_start
+	follow_gen --seed "$2" --rate 400 --duration "$3"
+}
+
 # --- a full disk, and space again -------------------------------------------
-es_case enospc
-FI_ENV="LD_PRELOAD=$SHIM FAULT_ENOSPC_DIR=$D/state FAULT_ENOSPC_FLAG=$D/full \
-FAULT_ENOSPC_PARTIAL=1"
-fi_start
-follow_gen --seed 41 --rate 400 --duration 10
+enospc_start enospc 41 10
 sleep 3
 touch "$D/full"
 wait_for 10 sh -c "[ \"\$($LINES metric $MPORT \
@@ -85,10 +88,8 @@ tap_is "$r2" "$r1" "full disk: the tail stops reading (lines read stay at $r1)"
 $LINES get "$MPORT" /ready > "$D/ready"
 tap_grep "buffer chunk $D/state/buffer/.*No space left on device.*free space" \
     "$D/ready" "full disk: /ready says why, and what to do"
-$LINES chunks "$D/state/buffer" > "$D/chunks"
-tap_is "$("$PYTHON3" -c 'import json, sys
-print(all(c["magic"] and c["whole"] for c in json.load(open(sys.argv[1]))))' \
-    "$D/chunks")" True "full disk: half-written appends were undone, no torn chunk"
+$LINES chunks "$D/state/buffer" --whole > "$D/chunks"
+tap_ok $? "full disk: half-written appends were undone, no torn chunk"
 rm "$D/full"
 wait $G
 want=$(expected "$D/logs")
@@ -112,20 +113,14 @@ tap_grep "delivered again after [0-9]+ failed attempts; reading resumes" \
 exact "full disk"
 
 # --- stopped while the disk is full -----------------------------------------
-es_case enospc-stop
-FI_ENV="LD_PRELOAD=$SHIM FAULT_ENOSPC_DIR=$D/state FAULT_ENOSPC_FLAG=$D/full \
-FAULT_ENOSPC_PARTIAL=1"
-fi_start
-follow_gen --seed 42 --rate 400 --duration 8
+enospc_start enospc-stop 42 8
 sleep 2
 touch "$D/full"
 sleep 2
 fi_stop
 tap_is "$FI_RC" 0 "full disk, stopped: exits 0"
-$LINES chunks "$D/state/buffer" > "$D/chunks"
-tap_is "$("$PYTHON3" -c 'import json, sys
-print(all(c["magic"] and c["whole"] for c in json.load(open(sys.argv[1]))))' \
-    "$D/chunks")" True "full disk, stopped: every chunk left on disk is whole"
+$LINES chunks "$D/state/buffer" --whole > "$D/chunks"
+tap_ok $? "full disk, stopped: every chunk left on disk is whole"
 rm "$D/full"
 fi_start
 wait $G
@@ -214,10 +209,7 @@ tap_ok $? "deleted: the tail waits on the full buffer half way ($r1 of 3000 line
 rm "$D/logs/"*.log
 kill -USR2 "$ES_PID"
 wait_for 60 sh -c "[ \"\$($ESCTL $ES_PORT count 'spire-logs-*')\" = 3000 ]"
-$ESCTL "$ES_PORT" docs 'spire-logs-*' | "$PYTHON3" -c '
-import json, sys
-for src in json.load(sys.stdin).values():
-    print(json.dumps(src))' > "$D/docs"
+$LINES docs "$ES_PORT" 'spire-logs-*' > "$D/docs"
 $LINES want 1 3000 > "$D/want"
 $LINES compare "$D/docs" "$D/want" > "$D/compare"
 tap_ok $? "deleted: the deleted file is read to its end, every line once"
