@@ -337,8 +337,11 @@ write_all(int fd, const char *p, uint64_t n)
 	while (n > 0) {
 		if ((w = write(fd, p, (size_t)n)) < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
 			return -1;
+		}
 		p += w;
 		n -= (uint64_t)w;
 	}

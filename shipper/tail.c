@@ -308,8 +308,8 @@ report_starved(struct tail *t)
 		    "limit (%llu) allows with room left for the outputs: %zu "
 		    "more (%s%s) are not followed until some close; raise the "
 		    "limit (ulimit -n, systemd's LimitNOFILE, the container "
-		    "runtime's nofile)", tail_files_watched(t->src),
-		    fd_limit(), t->starved_now, t->starved_path,
+		    "runtime's nofile)", tail_open_fds(), fd_limit(),
+		    t->starved_now, t->starved_path,
 		    t->starved_now > 1 ? " and others" : "");
 	else if (t->starved_now == 0 && t->starved)
 		log_info("tail: every file is followed now");

@@ -32,6 +32,12 @@
  */
 static size_t	 tail_fds;
 
+size_t
+tail_open_fds(void)
+{
+	return tail_fds;
+}
+
 static bool
 fd_budget_left(void)
 {
@@ -226,16 +232,17 @@ file_hold(struct tail_file *f, struct batch *b, int rc, const struct err *e)
 	}
 	f->failed = true;
 	f->retry_at = loop_now_ms() + 1000;
-	if (rc == BUFFER_FULL)
+	if (rc == BUFFER_FULL) {
 		log_debug("%s: the buffer is full; delivering again in 1 s",
 		    f->path);
-	else if (f->fail_streak == 0)
+		return;
+	}
+	if (f->fail_streak++ == 0)
 		log_error("%s: %s; reading stops, its lines wait in the file "
 		    "and delivery is tried again every second", f->path,
 		    e->msg);
 	else
 		log_debug("%s: still failing: %s", f->path, e->msg);
-	f->fail_streak++;
 }
 
 /* Hands the batch (the held one first) to the output; on failure, it is
@@ -262,7 +269,7 @@ file_deliver(struct tail_file *f)
 		free(f->held);
 		f->held = NULL;
 	}
-	if (f->fail_streak > 1)
+	if (f->fail_streak > 0)
 		log_info("%s: delivered again after %u failed attempts; "
 		    "reading resumes", f->path, f->fail_streak);
 	f->fail_streak = 0;

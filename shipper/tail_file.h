@@ -44,7 +44,8 @@ struct tail_file {
 	struct batch	*held;		/* read, counted and filtered, but the
 					   output did not take it: delivered
 					   again, never read again */
-	unsigned	 fail_streak;	/* deliveries failed in a row */
+	unsigned	 fail_streak;	/* deliveries failed in a row (not for
+					   a full buffer: that is waited on) */
 	bool		 gone;		/* closed, to be freed */
 	uint64_t	 drain_since;	/* ms, when it was seen rotated */
 	uint64_t	 retry_at;	/* ms */
@@ -94,6 +95,8 @@ struct tail {
 };
 
 void	tail_scan(struct tail *t, bool startup);
+/* Files all tail sources hold open (their descriptors). */
+size_t	tail_open_fds(void);
 bool	tail_excluded(const struct tail *t, const char *path);
 
 bool	tail_file_find_path(struct tail *t, const char *path);
