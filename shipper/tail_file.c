@@ -164,18 +164,53 @@ pe_owner(struct tail *t, const struct pos_entry *pe)
 	return NULL;
 }
 
+/* Once per streak: the pos file cannot be written (a full disk). */
+static void
+pos_write_failed(struct tail *t, const struct err *e)
+{
+	if (t->pos_failing) {
+		log_debug("%s", e->msg);
+		return;
+	}
+	log_error("%s; positions are kept in memory and written once it "
+	    "can be (a restart meanwhile reads those lines again)", e->msg);
+	t->pos_failing = true;
+}
+
+static void
+pos_write_ok(struct tail *t)
+{
+	if (!t->pos_failing)
+		return;
+	log_info("tail: the pos file %s can be written again",
+	    t->cfg->pos_file);
+	t->pos_failing = false;
+}
+
 static void
 file_save_position(struct tail_file *f)
 {
 	struct tail	*t = f->t;
 	struct err	 e;
 
-	if (!t->have_pf || f->pe == NULL || f->holds > 0)
+	if (!t->have_pf || f->holds > 0)
+		return;
+	/* Its entry could not be added when it was opened: again now. */
+	if (f->pe == NULL && f->pe_missing) {
+		if ((f->pe = posfile_add(&t->pf, f->path, f->ino, f->delivered,
+		    &e)) == NULL) {
+			pos_write_failed(t, &e);
+			return;
+		}
+		f->pe_missing = false;
+	}
+	if (f->pe == NULL)
 		return;
 	if (posfile_update(&t->pf, f->pe, f->ino, f->delivered, &e) != 0) {
-		log_error("%s", e.msg);
+		pos_write_failed(t, &e);
 		return;
 	}
+	pos_write_ok(t);
 	/* Always the first line of the file the offset is in: a stale one
 	 * would send a restart back into a copy already read. */
 	posfile_set_fingerprint(&t->pf, f->pe, f->fingerprint);
@@ -777,8 +812,10 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 		f->pe = pe;
 		pe->watched = true;
 	} else if (t->have_pf && (f->pe = posfile_add(&t->pf, path, ino, off,
-	    &e)) == NULL)
-		log_error("%s", e.msg);
+	    &e)) == NULL) {
+		pos_write_failed(t, &e);
+		f->pe_missing = true;
+	}
 	file_save_position(f);
 	file_watch(f);
 	f->dirty = true;
@@ -932,8 +969,11 @@ tail_positions_sync(struct tail *t)
 
 	if (t->have_pf && (t->pf.writes != t->synced_writes ||
 	    t->pf.fp_dirty)) {
-		if (posfile_sync(&t->pf, &e) != 0)
-			log_error("%s", e.msg);
+		if (posfile_sync(&t->pf, &e) != 0) {
+			pos_write_failed(t, &e);
+			return;
+		}
+		pos_write_ok(t);
 		t->synced_writes = t->pf.writes;
 	}
 }

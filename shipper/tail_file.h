@@ -36,6 +36,7 @@ struct tail_file {
 	char		*tag;
 	struct route	*rt;
 	struct pos_entry *pe;		/* held by the oldest of a chain */
+	bool		 pe_missing;	/* posfile_add failed: add it later */
 	int		 wd;
 	bool		 draining;	/* rotated away: read to its end */
 	bool		 at_eof;
@@ -91,6 +92,7 @@ struct tail {
 					   of file descriptors */
 	char		*starved_path;	/* the first of them */
 	bool		 starved;	/* some are left closed */
+	bool		 pos_failing;	/* the last pos file write failed */
 	char		*lost_dir;	/* a watched directory went away */
 };
 

@@ -82,6 +82,12 @@ wait_for 10 sh -c "[ \"\$($LINES metric $MPORT \
     spire_shipper_buffer_write_errors_total)\" -ge 1 ]"
 tap_ok $? "full disk: the failed writes are counted"
 r1=$(lines_read)
+# A pod starts while the disk is full: its pos entry cannot be written.
+newpod="$D/logs/spire-agent-newpod_spire-system_spire-agent-$(printf '%064d' 9).log"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	printf '2024-05-01T08:00:0%d.000000001Z stdout F {"level":"info","msg":"new %d","time":"2024-05-01T08:00:00Z"}\n' \
+	    $((i % 10)) "$i"
+done > "$newpod"
 sleep 2
 r2=$(lines_read)
 tap_is "$r2" "$r1" "full disk: the tail stops reading (lines read stay at $r1)"
@@ -93,7 +99,7 @@ tap_ok $? "full disk: half-written appends were undone, no torn chunk"
 rm "$D/full"
 wait $G
 want=$(expected "$D/logs")
-lines=$(json_get "$D/logs/manifest.json" totals.logical_lines)
+lines=$(( $(json_get "$D/logs/manifest.json" totals.logical_lines) + 10 ))
 wait_for 60 sh -c "[ \"\$($ESCTL $ES_PORT count 'spire-logs-*')\" = $want ]"
 tap_is "$(count)" "$want" "full disk: every record arrives once space is back"
 wait_for 20 sh -c "[ \"\$($LINES metric $MPORT spire_shipper_input_lines_total \
@@ -110,6 +116,9 @@ tap_grep "No space left on device.*reading stops" "$D/shipper.log" \
     "full disk: the error says what happened"
 tap_grep "delivered again after [0-9]+ failed attempts; reading resumes" \
     "$D/shipper.log" "full disk: and that it is over"
+tap_grep "^$newpod	$(printf '%016x' $(wc -c < "$newpod"))	" \
+    "$D/state/spire-agent.log.pos" \
+    "full disk: the pod started meanwhile has its position saved once it can be"
 exact "full disk"
 
 # --- stopped while the disk is full -----------------------------------------
