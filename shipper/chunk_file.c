@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "chunk_file.h"
+#include "fsutil.h"
 #include "mem.h"
 
 /* What to do about a failed write, after its errno. */
@@ -130,27 +131,14 @@ int
 chunk_file_append(int fd, const char *path, uint64_t bytes, const void *p,
     size_t n, struct err *e)
 {
-	off_t	 at = (off_t)(CHUNK_MAGIC_LEN + bytes);
-	size_t	 done = 0;
-	ssize_t	 w;
-	struct err e2;
+	struct err	 e2;
 
-	while (done < n) {
-		w = pwrite(fd, (const char *)p + done, n - done,
-		    at + (off_t)done);
-		if (w > 0) {
-			done += (size_t)w;
-			continue;
-		}
-		if (w == -1 && errno == EINTR)
-			continue;
-		err_set(e, "cannot write to buffer chunk %s: %s (%s)", path,
-		    w == 0 ? "no progress" : strerror(errno),
-		    write_hint(w == 0 ? 0 : errno));
-		chunk_file_cut(fd, path, bytes, &e2);
-		return -1;
-	}
-	return 0;
+	if (pwrite_full(fd, p, n, (off_t)(CHUNK_MAGIC_LEN + bytes)) == 0)
+		return 0;
+	err_set(e, "cannot write to buffer chunk %s: %s (%s)", path,
+	    strerror(errno), write_hint(errno));
+	chunk_file_cut(fd, path, bytes, &e2);
+	return -1;
 }
 
 int
@@ -329,25 +317,6 @@ scan_frames(const char *map, uint64_t size, struct frame_index *ix,
 	torn->records = torn_frames(map + sc->tail, size - sc->tail);
 }
 
-static int
-write_all(int fd, const char *p, uint64_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, (size_t)n)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		n -= (uint64_t)w;
-	}
-	return 0;
-}
-
 /*
  * Writes the good frames to a fresh file that replaces the damaged one,
  * which stays as <path>.corrupt: linked first, so that a crash at any
@@ -361,6 +330,7 @@ rewrite_good(const char *path, const char *map, const struct scan *sc,
 	char	*bad = xasprintf("%s.corrupt", path);
 	int	 fd, rc = -1;
 	size_t	 i;
+	uint64_t at, n;
 
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -368,12 +338,15 @@ rewrite_good(const char *path, const char *map, const struct scan *sc,
 		err_set(e, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, CHUNK_MAGIC, CHUNK_MAGIC_LEN) != 0)
+	if (pwrite_full(fd, CHUNK_MAGIC, CHUNK_MAGIC_LEN, 0) != 0)
 		goto fail;
-	for (i = 0; i < sc->nspans; i++)
-		if (write_all(fd, map + sc->spans[i].from,
-		    sc->spans[i].to - sc->spans[i].from) != 0)
+	for (i = 0, at = CHUNK_MAGIC_LEN; i < sc->nspans; i++) {
+		n = sc->spans[i].to - sc->spans[i].from;
+		if (pwrite_full(fd, map + sc->spans[i].from, (size_t)n,
+		    (off_t)at) != 0)
 			goto fail;
+		at += n;
+	}
 	if (fdatasync(fd) != 0 && errno != EINVAL)
 		goto fail;
 	close(fd);

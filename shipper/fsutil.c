@@ -76,3 +76,24 @@ fd_limit_raise(void)
 	}
 	return fd_limit();
 }
+
+int
+pwrite_full(int fd, const void *p, size_t n, off_t off)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = pwrite(fd, c, n, off)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}

@@ -94,27 +94,6 @@ posfile_parse_line(const char *line, size_t len, char **path,
 	return 0;
 }
 
-/* All n bytes at off, or -1 with errno set (ENOSPC for a short write). */
-static int
-pwrite_all(int fd, const char *p, size_t n, off_t off)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = pwrite(fd, p, n, off)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return 0;
-}
-
 static struct pos_entry *
 entry_new(struct posfile *pf, char *path, uint64_t off, uint64_t ino)
 {
@@ -404,7 +383,7 @@ posfile_add(struct posfile *pf, const char *path, uint64_t inode,
 	line = xasprintf("%s\t%016llx\t%016llx\n", path,
 	    (unsigned long long)offset, (unsigned long long)inode);
 	n = strlen(line);
-	if (pwrite_all(pf->fd, line, n, end) != 0) {
+	if (pwrite_full(pf->fd, line, n, end) != 0) {
 		err_set(e, "cannot add %s to pos file %s: %s", path, pf->path,
 		    strerror(errno));
 		/* Half a line would run into the next one added. */
@@ -432,7 +411,7 @@ posfile_update(struct posfile *pf, struct pos_entry *pe, uint64_t inode,
 		return 0;
 	snprintf(buf, sizeof buf, "%016llx\t%016llx",
 	    (unsigned long long)offset, (unsigned long long)inode);
-	if (pwrite_all(pf->fd, buf, 33, pe->slot) != 0)
+	if (pwrite_full(pf->fd, buf, 33, pe->slot) != 0)
 		return err_set(e, "cannot update pos file %s: %s", pf->path,
 		    strerror(errno));
 	if (pe->inode != inode)
