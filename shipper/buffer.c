@@ -97,6 +97,7 @@ struct buffer {
 	struct frame_index scratch_ix;
 	struct buffer_stats st;
 	bool		 gave_up;
+	char		 write_error[ERR_MAX]; /* the last write failed */
 	bool		 failing;	/* a failure since the last success */
 	uint64_t	 quiet_until;	/* no failure message before then */
 	unsigned short	 rand[3];	/* erand48 state for the jitter */
@@ -516,8 +517,12 @@ buffer_write(struct buffer *bf, const struct batch *b, struct err *e)
 		    "throw_exception" : "block");
 		return BUFFER_FULL;
 	}
-	if (append_batch(bf, e) != 0)
+	if (append_batch(bf, e) != 0) {
+		bf->st.write_errors++;
+		snprintf(bf->write_error, sizeof bf->write_error, "%s", e->msg);
 		return -1;
+	}
+	bf->write_error[0] = '\0';
 	bf->st.records_in += b->nrecs;
 	bf->st.bytes_in += bf->scratch.len - (uint64_t)b->nrecs * FRAME_HDR;
 	gauges(bf);
@@ -942,6 +947,44 @@ queue_recovered(struct buffer *bf, uint64_t id, char *path,
 	enqueue(bf, c);
 }
 
+/* Says what recovery found wrong with a chunk file, and counts it. */
+static void
+report_damage(struct buffer *bf, const char *path, size_t good,
+    const struct chunk_torn *torn)
+{
+	bf->st.torn_records += torn->records;
+	bf->st.torn_bytes += torn->bytes;
+	bf->st.corrupt_records += torn->damaged_records;
+	if (torn->quarantine != NULL || torn->rewrite_error != NULL)
+		bf->st.corrupt_chunks++;
+	if (torn->quarantine != NULL) {
+		char	 what[160];
+
+		snprintf(what, sizeof what, "%s%s%" PRIu64 " bytes in %" PRIu64
+		    " places did not check: %s%" PRIu64 " entries lost",
+		    torn->bad_magic ? "its magic" : "", torn->bad_magic &&
+		    torn->holes > 0 ? ", and " : "", torn->damaged_bytes,
+		    torn->holes, torn->damaged_records != torn->holes ?
+		    "about " : "", torn->damaged_records);
+		log_warn("%s: buffer chunk %s is damaged (%s): its %zu good "
+		    "entries are kept and will be sent; the damaged file is "
+		    "kept as %s (look at it, then delete it)", bf->name, path,
+		    torn->holes > 0 ? what : "its magic", good,
+		    torn->quarantine);
+	}
+	else if (torn->rewrite_error != NULL)
+		log_warn("%s: buffer chunk %s is damaged and its good entries "
+		    "after the damage cannot be saved (%s): %zu entries before "
+		    "it are kept, %" PRIu64 " lost", bf->name, path,
+		    torn->rewrite_error, good, torn->damaged_records +
+		    torn->records);
+	if (torn->bytes > 0)
+		log_warn("%s: buffer chunk %s ended in a torn write (a crash, "
+		    "or a truncated file): cut %" PRIu64 " bytes (%" PRIu64
+		    " entries lost) after its good entries", bf->name, path,
+		    torn->bytes, torn->records);
+}
+
 static int
 recover_chunk(struct buffer *bf, uint64_t id, struct err *e)
 {
@@ -952,16 +995,12 @@ recover_chunk(struct buffer *bf, uint64_t id, struct err *e)
 
 	if (chunk_file_recover(path, &ix, &torn, &state, e) != 0) {
 		frame_index_free(&ix);
+		chunk_torn_free(&torn);
 		free(path);
 		return err_wrap(e, "%s", bf->name);
 	}
-	bf->st.torn_records += torn.records;
-	bf->st.torn_bytes += torn.bytes;
-	if (torn.bytes > 0)
-		log_warn("%s: buffer chunk %s ended in a torn or damaged "
-		    "write: cut %" PRIu64 " bytes (%" PRIu64 " entries) after "
-		    "its %zu good entries", bf->name, path, torn.bytes,
-		    torn.records, ix.n);
+	report_damage(bf, path, ix.n, &torn);
+	chunk_torn_free(&torn);
 	if (state == CHUNK_FILE_FRAMES) {
 		queue_recovered(bf, id, path, &ix);
 		return 0;
@@ -1165,6 +1204,12 @@ bool
 buffer_empty(const struct buffer *bf)
 {
 	return bf->stage == NULL && bf->queue == NULL;
+}
+
+const char *
+buffer_write_error(const struct buffer *bf)
+{
+	return bf->write_error[0] != '\0' ? bf->write_error : NULL;
 }
 
 bool

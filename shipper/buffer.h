@@ -18,9 +18,11 @@
  *
  *	u32 length (little endian) | u32 CRC-32 of the payload | payload
  *
- * appended only. At start every chunk file is read back; a frame whose
- * length or CRC does not check (a torn write) ends the chunk: the file
- * is cut there and what was cut is counted. Fluentd's own chunk files
+ * appended only. At start every chunk file is read back. Frames whose
+ * length or CRC does not check at its end (a torn write) are cut off;
+ * damage with good frames after it (flipped bytes, a damaged magic)
+ * keeps the good frames in a rewritten file and the damaged one as
+ * .corrupt. What is lost is counted. Fluentd's own chunk files
  * (buffer.*.log) are left alone, with a warning.
  */
 #ifndef SHIPPER_BUFFER_H
@@ -65,7 +67,9 @@ struct buffer_stats {
 	uint64_t	 recovered_records;
 	uint64_t	 torn_records;	/* cut from a torn chunk tail */
 	uint64_t	 torn_bytes;
-	uint64_t	 corrupt_chunks; /* bad magic: renamed to .corrupt */
+	uint64_t	 corrupt_chunks; /* damaged: kept as .corrupt */
+	uint64_t	 corrupt_records; /* lost inside damaged chunks */
+	uint64_t	 write_errors;	/* writes that failed (disk full...) */
 	/* gauges */
 	uint64_t	 stage_bytes;	/* in the chunk being filled */
 	uint64_t	 queue_bytes;	/* in chunks waiting or in flight */
@@ -104,6 +108,9 @@ void	buffer_enqueue_all(struct buffer *bf);
 /* At total_limit_size with overflow_action block or throw_exception:
  * the next write would be refused. */
 bool	buffer_full(const struct buffer *bf);
+/* Why the last write failed (the disk is full...), NULL once a write
+ * succeeded again. */
+const char *buffer_write_error(const struct buffer *bf);
 /* No entry left to settle (nothing staged, queued or in flight). */
 bool	buffer_empty(const struct buffer *bf);
 /* Some chunk exhausted its retries or failed for good since start. */

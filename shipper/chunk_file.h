@@ -80,19 +80,32 @@ enum chunk_file_state {
 	CHUNK_FILE_BAD_MAGIC,	/* not one of ours, or its head is damaged */
 };
 
-/* What recovery cut off a chunk file. */
+/* What recovery found wrong with a chunk file. */
 struct chunk_torn {
-	uint64_t	 records;	/* frames, a partial one counting one */
+	uint64_t	 records;	/* cut from its torn tail, a partial
+					   frame counting one */
 	uint64_t	 bytes;
+	uint64_t	 damaged_records; /* frames inside that did not check
+					   (estimated when their length is
+					   damaged too) */
+	uint64_t	 damaged_bytes;
+	uint64_t	 holes;		/* damaged places, good frames after */
+	bool		 bad_magic;	/* its magic was damaged */
+	char		*quarantine;	/* the damaged file kept here */
+	char		*rewrite_error;	/* it could not be rewritten: cut */
 };
 
 /*
  * Reads a chunk file back after a restart or a crash: indexes its frames
- * up to the first whose length or CRC does not check, and cuts the file
- * there. -1 with e set when the file cannot be read or cut.
+ * that check. A torn tail (after the last good frame) is cut off. Damage
+ * with good frames after it (flipped bytes, a damaged magic) makes a new
+ * file of the good frames; the damaged one stays as <path>.corrupt
+ * (torn->quarantine). -1 with e set when the file cannot be read or
+ * cut. Free torn with chunk_torn_free.
  */
 int	chunk_file_recover(const char *path, struct frame_index *ix,
 	    struct chunk_torn *torn, enum chunk_file_state *state,
 	    struct err *e);
+void	chunk_torn_free(struct chunk_torn *torn);
 
 #endif

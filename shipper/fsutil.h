@@ -16,4 +16,16 @@ int	mkdir_parents(const char *path, mode_t mode, struct err *e);
 int	file_slurp(const char *path, size_t max, struct strbuf *out,
 	    struct err *e);
 
+/* Writes all n bytes at off (short writes continued); -1 with errno set,
+ * ENOSPC when a write made no progress. */
+int	pwrite_full(int fd, const void *p, size_t n, off_t off);
+/*
+ * Raises the soft limit on open files to the hard one (a node follows a
+ * file per container, and 1024 is a common default); returns the soft
+ * limit in effect, 0 for none.
+ */
+unsigned long long fd_limit_raise(void);
+/* The soft limit on open files; 0 for none. */
+unsigned long long fd_limit(void);
+
 #endif

@@ -268,12 +268,17 @@ loop_signals(struct loop *l)
 	}
 }
 
-/* Runs due timers; returns the wait until the next one (-1: none). */
+/*
+ * Runs the timers that were due when it was called; returns the wait
+ * until the next one (-1: none). Timers that fall due while it runs wait
+ * for the next turn, after a poll: timers slower than their interval
+ * must not starve descriptors and signals (SIGTERM) for good.
+ */
 static int
 loop_timers(struct loop *l)
 {
 	struct loop_timer	*t;
-	uint64_t		 now = loop_now_ms();
+	uint64_t		 start = loop_now_ms(), now;
 
 	while ((t = l->timers) != NULL && !l->stop) {
 		if (t->dead) {
@@ -281,18 +286,19 @@ loop_timers(struct loop *l)
 			free(t);
 			continue;
 		}
-		if (t->due > now)
-			return (int)(t->due - now);
+		if (t->due > start) {
+			now = loop_now_ms();
+			return t->due > now ? (int)(t->due - now) : 0;
+		}
 		l->timers = t->next;
 		if (t->repeat) {
-			t->due = now + (t->interval ? t->interval : 1);
+			t->due = loop_now_ms() + (t->interval ? t->interval : 1);
 			timer_insert(l, t);
 			t->cb(t->arg);
 		} else {
 			t->cb(t->arg);
 			free(t);
 		}
-		now = loop_now_ms();
 	}
 	return -1;
 }

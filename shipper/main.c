@@ -15,6 +15,7 @@
 #include "backfill.h"
 #include "config.h"
 #include "dryrun.h"
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -331,6 +332,7 @@ main(int argc, char **argv)
 		pipeline_free(pl);
 		return 0;
 	}
+	log_debug("open file limit: %llu", fd_limit_raise());
 	if (o.backfill) {
 		memset(&bo, 0, sizeof bo);
 		bo.paths = o.paths;

@@ -1145,6 +1145,12 @@ error_events_deliver(struct route *rt, const struct batch *b, struct err *e)
 	return rc;
 }
 
+bool
+route_failing(const struct route *rt)
+{
+	return rt->out != NULL && rt->out->failing;
+}
+
 int
 route_deliver(struct route *rt, struct batch *b, struct err *e)
 {
@@ -1174,15 +1180,18 @@ route_deliver(struct route *rt, struct batch *b, struct err *e)
 			    o->line, o->ops->name);
 		if (rc != 0) {
 			o->errors++;
+			o->failing = true;
 			rt->stats->output_errors++;
 			return -1;
 		}
 		o->bytes += buffer_stats(o->buffer)->bytes_in - before;
 	} else if (o->ops->write(o, b, e) != 0) {
 		o->errors++;
+		o->failing = true;
 		rt->stats->output_errors++;
 		return -1;
 	}
+	o->failing = false;
 	o->records += b->nrecs;
 	rt->stats->records_out += b->nrecs;
 	return 0;

@@ -140,6 +140,10 @@ bool	route_run(struct route *rt, struct batch *b);
 /* Its output's buffer is full (overflow_action block/throw_exception):
  * read nothing for it now. */
 bool	route_blocked(const struct route *rt);
+/* Its output's last write failed (a buffer that cannot be written, an
+ * output file on a full disk): a follower reads nothing more for it
+ * until a retry of what it holds succeeds. */
+bool	route_failing(const struct route *rt);
 /*
  * Hands the committed records of b to the route's output: 0 when taken
  * (for a buffered output: durable in its buffer), BUFFER_FULL when its

@@ -172,6 +172,7 @@ struct output {
 	uint64_t		 records;
 	uint64_t		 bytes;
 	uint64_t		 errors;
+	bool			 failing;	/* its last write failed */
 	struct buffer		*buffer;	/* buffered outputs */
 	/*
 	 * Set by the pipeline when there is a <label @ERROR> (and the

@@ -40,6 +40,12 @@ static const struct {
 	  "Records the buffer gave up, by reason" },
 	{ "spire_shipper_buffer_torn_records_total", METRIC_COUNTER,
 	  "Records cut from chunk files torn by a crash" },
+	{ "spire_shipper_buffer_corrupt_records_total", METRIC_COUNTER,
+	  "Records lost inside damaged chunk files (kept as .corrupt)" },
+	{ "spire_shipper_buffer_corrupt_chunks_total", METRIC_COUNTER,
+	  "Damaged chunk files found at start (kept as .corrupt)" },
+	{ "spire_shipper_buffer_write_errors_total", METRIC_COUNTER,
+	  "Writes to the buffer that failed (a full disk): the sources wait" },
 	{ "spire_shipper_output_items_total", METRIC_COUNTER,
 	  "Records settled by the output, by result" },
 	{ "spire_shipper_output_retries_total", METRIC_COUNTER,
@@ -105,6 +111,12 @@ collect_buffer(struct metrics_out *o, const struct plugin_view *v,
 	    "retry_limit", st->dropped_retry);
 	SAMPLE(o, "spire_shipper_buffer_torn_records_total", v,
 	    st->torn_records);
+	SAMPLE(o, "spire_shipper_buffer_corrupt_records_total", v,
+	    st->corrupt_records);
+	SAMPLE(o, "spire_shipper_buffer_corrupt_chunks_total", v,
+	    st->corrupt_chunks);
+	SAMPLE(o, "spire_shipper_buffer_write_errors_total", v,
+	    st->write_errors);
 	SAMPLE_BY(o, "spire_shipper_output_items_total", v, "result", "ok",
 	    st->acked);
 	SAMPLE_BY(o, "spire_shipper_output_items_total", v, "result",
@@ -176,7 +188,13 @@ static bool
 buffer_ready(void *arg, struct strbuf *why)
 {
 	const struct output	*o = arg;
+	const char		*failed = buffer_write_error(o->buffer);
 
+	if (failed != NULL) {
+		sb_addf(why, "%s: the sources wait until it can be written",
+		    failed);
+		return false;
+	}
 	if (!buffer_full(o->buffer))
 		return true;
 	sb_addf(why, "the buffer of <match> at %s:%d is full (%llu bytes): "

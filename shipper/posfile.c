@@ -104,6 +104,7 @@ entry_new(struct posfile *pf, char *path, uint64_t off, uint64_t ino)
 	pe->inode = ino;
 	pf->v = xrealloc(pf->v, (pf->n + 1) * sizeof *pf->v);
 	pf->v[pf->n++] = pe;
+	strmap_set(&pf->by_path, pe->path, pe);
 	return pe;
 }
 
@@ -114,6 +115,41 @@ entry_free(struct pos_entry *pe)
 	free(pe);
 }
 
+/* A line that does not read: counted, and the path it names, if any. */
+static void
+load_bad_line(struct posfile *pf, const char *line, size_t len)
+{
+	const char	*tab = memchr(line, '\t', len);
+	char		*path;
+
+	if (len == 0 || (len == 1 && line[0] == '\r'))
+		return;
+	if (pf->bad_lines++ == 0)
+		pf->first_bad = pf->lineno;
+	if (tab == NULL || tab == line || pf->follow_inodes ||
+	    memchr(line, '\0', (size_t)(tab - line)) != NULL)
+		return;
+	path = xstrndup(line, (size_t)(tab - line));
+	if (posfile_damaged(pf, path)) {
+		free(path);
+		return;
+	}
+	pf->damaged = xrealloc(pf->damaged, (pf->ndamaged + 1) *
+	    sizeof *pf->damaged);
+	pf->damaged[pf->ndamaged++] = path;
+}
+
+bool
+posfile_damaged(const struct posfile *pf, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < pf->ndamaged; i++)
+		if (strcmp(pf->damaged[i], path) == 0)
+			return true;
+	return false;
+}
+
 /* A later line for the same key replaces an earlier one, as in Fluentd. */
 static void
 load_line(struct posfile *pf, const char *line, size_t len)
@@ -122,15 +158,21 @@ load_line(struct posfile *pf, const char *line, size_t len)
 	char			*path;
 	uint64_t		 off, ino;
 
-	if (posfile_parse_line(line, len, &path, &off, &ino) != 0)
+	pf->lineno++;
+	if (posfile_parse_line(line, len, &path, &off, &ino) != 0) {
+		load_bad_line(pf, line, len);
 		return;
+	}
 	if (off == POS_UNWATCHED) {
 		free(path);
 		return;
 	}
 	if ((old = posfile_find(pf, path, ino)) != NULL) {
-		free(old->path);
+		char	*was = old->path;
+
 		old->path = path;
+		strmap_set(&pf->by_path, path, old);
+		free(was);
 		old->offset = off;
 		old->inode = ino;
 		return;
@@ -253,6 +295,11 @@ posfile_open(struct posfile *pf, const char *path, bool follow_inodes,
 	if (mkdir_parents(path, 0755, e) != 0 || read_whole(path, &sb, e) != 0)
 		goto fail;
 	load_lines(&sb, load_line, pf);
+	if (pf->bad_lines > 0) {
+		pf->quarantine = xasprintf("%s.corrupt", path);
+		if (write_file(pf->quarantine, &sb, e) != 0)
+			goto fail;
+	}
 	sb_reset(&sb);
 	if (read_whole(pf->fp_path, &sb, e) != 0)
 		goto fail;
@@ -280,6 +327,11 @@ posfile_close(struct posfile *pf)
 	for (i = 0; i < pf->n; i++)
 		entry_free(pf->v[i]);
 	free(pf->v);
+	strmap_free(&pf->by_path);
+	for (i = 0; i < pf->ndamaged; i++)
+		free(pf->damaged[i]);
+	free(pf->damaged);
+	free(pf->quarantine);
 	if (pf->fd != -1)
 		close(pf->fd);
 	free(pf->path);
@@ -293,13 +345,11 @@ posfile_find(struct posfile *pf, const char *path, uint64_t inode)
 {
 	size_t	 i;
 
-	for (i = pf->n; i-- > 0;) {
-		struct pos_entry *pe = pf->v[i];
-
-		if (pf->follow_inodes ? pe->inode == inode :
-		    strcmp(pe->path, path) == 0)
-			return pe;
-	}
+	if (!pf->follow_inodes)
+		return strmap_get(&pf->by_path, path);
+	for (i = pf->n; i-- > 0;)
+		if (pf->v[i]->inode == inode)
+			return pf->v[i];
 	return NULL;
 }
 
@@ -336,8 +386,13 @@ posfile_add(struct posfile *pf, const char *path, uint64_t inode,
 	line = xasprintf("%s\t%016llx\t%016llx\n", path,
 	    (unsigned long long)offset, (unsigned long long)inode);
 	n = strlen(line);
-	if (pwrite(pf->fd, line, n, end) != (ssize_t)n) {
-		err_set(e, "pos file %s: %s", pf->path, strerror(errno));
+	if (pwrite_full(pf->fd, line, n, end) != 0) {
+		err_set(e, "cannot add %s to pos file %s: %s", path, pf->path,
+		    strerror(errno));
+		/* Half a line would run into the next one added. */
+		if (ftruncate(pf->fd, end) != 0)
+			err_set(e, "pos file %s: a line was half written and "
+			    "cannot be cut off: %s", pf->path, strerror(errno));
 		free(line);
 		return NULL;
 	}
@@ -359,8 +414,9 @@ posfile_update(struct posfile *pf, struct pos_entry *pe, uint64_t inode,
 		return 0;
 	snprintf(buf, sizeof buf, "%016llx\t%016llx",
 	    (unsigned long long)offset, (unsigned long long)inode);
-	if (pwrite(pf->fd, buf, 33, pe->slot) != 33)
-		return err_set(e, "pos file %s: %s", pf->path, strerror(errno));
+	if (pwrite_full(pf->fd, buf, 33, pe->slot) != 0)
+		return err_set(e, "cannot update pos file %s: %s", pf->path,
+		    strerror(errno));
 	if (pe->inode != inode)
 		pe->fingerprint = 0;
 	pe->offset = offset;

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "strmap.h"
 
 #define POS_UNWATCHED	0xffffffffffffffffULL
 
@@ -39,15 +40,31 @@ struct posfile {
 	bool		 follow_inodes;
 	struct pos_entry **v;
 	size_t		 n;
+	struct strmap	 by_path;	/* the latest entry of each path */
 	bool		 fp_dirty;
 	uint64_t	 writes;
+	/* Lines that did not read at load (a crash mid-write, a damaged
+	 * disk): how many, the first's number, where the file was kept,
+	 * and the paths they still named. */
+	size_t		 bad_lines;
+	size_t		 first_bad;
+	char		*quarantine;
+	char		**damaged;
+	size_t		 ndamaged;
+	size_t		 lineno;	/* while loading */
 };
 
-/* Loads (and compacts) path, creating it if needed. */
+/*
+ * Loads (and compacts) path, creating it if needed. Lines that do not
+ * read are dropped, counted, and the file as it was is kept as
+ * <path>.corrupt.
+ */
 int	posfile_open(struct posfile *pf, const char *path, bool follow_inodes,
 	    struct err *e);
 void	posfile_close(struct posfile *pf);
 
+/* A damaged line named this path: its position is lost. */
+bool	posfile_damaged(const struct posfile *pf, const char *path);
 /* The entry for a file: by path, or by inode with follow_inodes. */
 struct pos_entry *posfile_find(struct posfile *pf, const char *path,
 	    uint64_t inode);

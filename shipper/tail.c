@@ -20,6 +20,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -239,6 +241,7 @@ tail_destroy(struct source *s)
 	batch_free(&t->batch);
 	free(t->buf);
 	free(t->lost_dir);
+	free(t->starved_path);
 	free(t);
 }
 
@@ -298,6 +301,23 @@ recently_modified(const struct tail *t, const char *path)
 	return time(NULL) - st.st_mtime <= t->cfg->limit_recently_modified;
 }
 
+/* Once per streak: files left closed, for want of file descriptors. */
+static void
+report_starved(struct tail *t)
+{
+	if (t->starved_now > 0 && !t->starved)
+		log_warn("tail: %zu files are open, as many as the open file "
+		    "limit (%llu) allows with room left for the outputs: %zu "
+		    "more (%s%s) are not followed until some close; raise the "
+		    "limit (ulimit -n, systemd's LimitNOFILE, the container "
+		    "runtime's nofile)", tail_open_fds(), fd_limit(),
+		    t->starved_now, t->starved_path,
+		    t->starved_now > 1 ? " and others" : "");
+	else if (t->starved_now == 0 && t->starved)
+		log_info("tail: every file is followed now");
+	t->starved = t->starved_now > 0;
+}
+
 /* Globs every path pattern and follows what is new. */
 void
 tail_scan(struct tail *t, bool startup)
@@ -305,6 +325,7 @@ tail_scan(struct tail *t, bool startup)
 	glob_t	 g;
 	size_t	 i, j;
 
+	t->starved_now = 0;
 	for (i = 0; t->paths[i] != NULL; i++) {
 		memset(&g, 0, sizeof g);
 		if (glob(t->paths[i], GLOB_NOSORT, NULL, &g) != 0) {
@@ -323,6 +344,7 @@ tail_scan(struct tail *t, bool startup)
 		}
 		globfree(&g);
 	}
+	report_starved(t);
 }
 
 /* The literal directory in front of a glob's first wildcard. */
@@ -408,18 +430,46 @@ tail_files_watched(const struct source *s)
 
 /* --- events -------------------------------------------------------------- */
 
+static int
+poke_order(const void *a, const void *b)
+{
+	int	 x = ((const struct tail_poke *)a)->wd;
+	int	 y = ((const struct tail_poke *)b)->wd;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The events of one read, by watch, their masks merged. */
+static size_t
+merge_pokes(struct tail_poke *pk, size_t n)
+{
+	size_t	 i, m = 0;
+
+	qsort(pk, n, sizeof *pk, poke_order);
+	for (i = 0; i < n; i++) {
+		if (m > 0 && pk[m - 1].wd == pk[i].wd)
+			pk[m - 1].mask |= pk[i].mask;
+		else
+			pk[m++] = pk[i];
+	}
+	return m;
+}
+
 static void
 tail_inotify(int fd, uint32_t events, void *arg)
 {
 	struct tail	*t = arg;
 	char		 buf[16384] __attribute__((aligned(8)));
+	struct tail_poke pk[sizeof buf / sizeof(struct inotify_event)];
 	ssize_t		 n;
+	size_t		 npk;
 	bool		 rescan = false;
 
 	(void)events;
 	while ((n = read(fd, buf, sizeof buf)) > 0) {
 		char	*p = buf;
 
+		npk = 0;
 		while (p < buf + n) {
 			const struct inotify_event *ev = (void *)p;
 			size_t	 i;
@@ -427,7 +477,9 @@ tail_inotify(int fd, uint32_t events, void *arg)
 			p += sizeof *ev + ev->len;
 			if (ev->mask & IN_Q_OVERFLOW) {
 				rescan = true;
-				tail_files_poke(t, -1, IN_MODIFY);
+				/* Events were lost: look at every file. */
+				pk[npk].wd = -1;
+				pk[npk++].mask = IN_MODIFY | IN_ATTRIB;
 				continue;
 			}
 			for (i = 0; i < t->ndirs; i++) {
@@ -438,8 +490,10 @@ tail_inotify(int fd, uint32_t events, void *arg)
 				    NULL)
 					t->lost_dir = xstrdup(t->dirs[i].dir);
 			}
-			tail_files_poke(t, ev->wd, ev->mask);
+			pk[npk].wd = ev->wd;
+			pk[npk++].mask = ev->mask;
 		}
+		tail_files_poke(t, pk, merge_pokes(pk, npk));
 	}
 	if (n == -1 && errno != EAGAIN && errno != EINTR)
 		t->watch_errno = errno;
@@ -482,6 +536,16 @@ tail_start(struct source *s, struct loop *l, struct err *e)
 		    e) != 0)
 			return -1;
 		t->have_pf = true;
+		if (t->pf.bad_lines > 0)
+			log_warn("tail: pos file %s: %zu damaged line%s (the "
+			    "first is line %zu) could not be read and were "
+			    "dropped; the file as it was is kept as %s. The "
+			    "files they named are read again from their start "
+			    "(lines may be delivered twice); a file named by "
+			    "no line is read from its %s", t->cfg->pos_file,
+			    t->pf.bad_lines, t->pf.bad_lines == 1 ? "" : "s",
+			    t->pf.first_bad, t->pf.quarantine,
+			    t->cfg->read_from_head ? "start" : "end");
 	}
 	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (t->ifd == -1)

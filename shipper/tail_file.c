@@ -12,6 +12,7 @@
 
 #include "buffer.h"
 #include "config.h"
+#include "fsutil.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -22,6 +23,31 @@
 
 #define READ_CHUNK	TAIL_READ_CHUNK
 #define READ_BUDGET	(4 * READ_CHUNK)	/* per file per turn */
+
+/*
+ * Descriptors all tail sources hold. The open file limit is shared with
+ * the outputs' sockets and chunk files and the listeners, so live files
+ * leave a reserve for those (rotated files being finished may use it:
+ * their lines are nowhere else).
+ */
+static size_t	 tail_fds;
+
+size_t
+tail_open_fds(void)
+{
+	return tail_fds;
+}
+
+static bool
+fd_budget_left(void)
+{
+	unsigned long long	 lim = fd_limit(), reserve;
+
+	if (lim == 0)
+		return true;
+	reserve = lim / 4 < 256 ? lim / 4 : 256;
+	return tail_fds + reserve < lim;
+}
 
 static int64_t
 now_ns(void)
@@ -43,7 +69,7 @@ tstats(const struct tail *t)
 static struct tail_file *
 file_new(struct tail *t, const char *path, int fd, uint64_t ino)
 {
-	struct tail_file	*f = xcalloc(1, sizeof *f), **pp;
+	struct tail_file	*f = xcalloc(1, sizeof *f);
 
 	f->t = t;
 	f->path = xstrdup(path);
@@ -56,9 +82,10 @@ file_new(struct tail *t, const char *path, int fd, uint64_t ino)
 	f->tag = tail_expand_tag(t->cfg->tag, path);
 	f->rt = pipeline_route_label(t->src->pl, t->src->label, f->tag,
 	    strlen(f->tag));
-	for (pp = &t->files; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = f;
+	if (t->files_end == NULL)
+		t->files_end = &t->files;
+	*t->files_end = f;
+	t->files_end = &f->next;
 	tstats(t)->files++;
 	return f;
 }
@@ -98,14 +125,18 @@ file_unwatch(struct tail_file *f)
 static void
 file_close(struct tail_file *f)
 {
+	strmap_del(&f->t->live, f->path, f);
 	file_unwatch(f);
 	if (f->rd != NULL) {
 		reader_close(f->rd);
 		free((char *)f->rd->path);
 		free(f->rd);
 		f->rd = NULL;
-	} else if (f->fd != -1)
+		tail_fds--;
+	} else if (f->fd != -1) {
 		close(f->fd);
+		tail_fds--;
+	}
 	f->fd = -1;
 	f->gone = true;
 }
@@ -113,6 +144,10 @@ file_close(struct tail_file *f)
 static void
 file_free(struct tail_file *f)
 {
+	if (f->held != NULL) {
+		batch_free(f->held);
+		free(f->held);
+	}
 	framer_free(&f->fr);
 	multiline_free(&f->ml);
 	free(f->path);
@@ -132,18 +167,53 @@ pe_owner(struct tail *t, const struct pos_entry *pe)
 	return NULL;
 }
 
+/* Once per streak: the pos file cannot be written (a full disk). */
+static void
+pos_write_failed(struct tail *t, const struct err *e)
+{
+	if (t->pos_failing) {
+		log_debug("%s", e->msg);
+		return;
+	}
+	log_error("%s; positions are kept in memory and written once it "
+	    "can be (a restart meanwhile reads those lines again)", e->msg);
+	t->pos_failing = true;
+}
+
+static void
+pos_write_ok(struct tail *t)
+{
+	if (!t->pos_failing)
+		return;
+	log_info("tail: the pos file %s can be written again",
+	    t->cfg->pos_file);
+	t->pos_failing = false;
+}
+
 static void
 file_save_position(struct tail_file *f)
 {
 	struct tail	*t = f->t;
 	struct err	 e;
 
-	if (!t->have_pf || f->pe == NULL || f->holds > 0)
+	if (!t->have_pf || f->holds > 0)
+		return;
+	/* Its entry could not be added when it was opened: again now. */
+	if (f->pe == NULL && f->pe_missing) {
+		if ((f->pe = posfile_add(&t->pf, f->path, f->ino, f->delivered,
+		    &e)) == NULL) {
+			pos_write_failed(t, &e);
+			return;
+		}
+		f->pe_missing = false;
+	}
+	if (f->pe == NULL)
 		return;
 	if (posfile_update(&t->pf, f->pe, f->ino, f->delivered, &e) != 0) {
-		log_error("%s", e.msg);
+		pos_write_failed(t, &e);
 		return;
 	}
+	pos_write_ok(t);
 	/* Always the first line of the file the offset is in: a stale one
 	 * would send a restart back into a copy already read. */
 	posfile_set_fingerprint(&t->pf, f->pe, f->fingerprint);
@@ -209,25 +279,40 @@ framer_counts(struct tail_file *f)
 	f->fr.physical_lines = f->fr.partial_lines = f->fr.truncated = 0;
 }
 
-/* A compressed file cannot seek back: read it again up to `delivered`. */
-static int
-file_reopen_reader(struct tail_file *f, struct err *e)
+/*
+ * The output did not take the batch (a full or unwritable buffer, a
+ * failing output): it is kept as it is and delivered again later. Read
+ * again instead, its lines would be counted and filtered twice.
+ */
+static void
+file_hold(struct tail_file *f, struct batch *b, int rc, const struct err *e)
 {
-	char	*p = (char *)f->rd->path;
-	int	 rc;
-
-	reader_close(f->rd);
-	if ((rc = reader_open(f->rd, p, e)) == 0)
-		rc = reader_skip(f->rd, f->delivered, e);
-	f->rd->path = p;
-	return rc;
+	if (f->held == NULL) {
+		f->held = xmalloc(sizeof *f->held);
+		*f->held = *b;		/* the batch owns its bytes */
+		batch_init(b);
+	}
+	f->failed = true;
+	f->retry_at = loop_now_ms() + 1000;
+	if (rc == BUFFER_FULL) {
+		log_debug("%s: the buffer is full; delivering again in 1 s",
+		    f->path);
+		return;
+	}
+	if (f->fail_streak++ == 0)
+		log_error("%s: %s; reading stops, its lines wait in the file "
+		    "and delivery is tried again every second", f->path,
+		    e->msg);
+	else
+		log_debug("%s: still failing: %s", f->path, e->msg);
 }
 
-/* Hands the batch to the output; on failure, reading resumes later. */
+/* Hands the batch (the held one first) to the output; on failure, it is
+ * held and delivered again later. */
 static int
 file_deliver(struct tail_file *f)
 {
-	struct batch	*b = &f->t->batch;
+	struct batch	*b = f->held != NULL ? f->held : &f->t->batch;
 	struct err	 e;
 	int		 rc;
 
@@ -237,23 +322,19 @@ file_deliver(struct tail_file *f)
 	b->origin = f->origin;
 	b->originlen = strlen(f->origin);
 	if ((rc = route_deliver(f->rt, b, &e)) != 0) {
-		if (rc == BUFFER_FULL)
-			log_debug("%s: the buffer is full; reading again in "
-			    "1 s", f->path);
-		else
-			log_error("%s: %s; retrying in 1 s", f->path, e.msg);
-		f->failed = true;
-		f->retry_at = loop_now_ms() + 1000;
-		file_seek(f, f->delivered);
-		batch_reset(b);
-		if (f->rd != NULL && file_reopen_reader(f, &e) != 0) {
-			log_error("%s; giving it up", e.msg);
-			tstats(f->t)->read_errors++;
-			file_close(f);
-		}
+		file_hold(f, b, rc, &e);
 		return -1;
 	}
 	batch_reset(b);
+	if (f->held != NULL) {
+		batch_free(f->held);
+		free(f->held);
+		f->held = NULL;
+	}
+	if (f->fail_streak > 0)
+		log_info("%s: delivered again after %u failed attempts; "
+		    "reading resumes", f->path, f->fail_streak);
+	f->fail_streak = 0;
 	/* Not past a pending event: a restart reads it again, whole. */
 	f->delivered = multiline_resume(&f->ml, framer_resume_offset(&f->fr));
 	file_save_position(f);
@@ -285,9 +366,11 @@ static bool
 file_read_chunk(struct tail_file *f)
 {
 	struct tail	*t = f->t;
-	ssize_t		 n = file_pread(f, t->buf, READ_CHUNK);
+	ssize_t		 n;
 
-	if (n <= 0) {
+	if (f->held != NULL && file_deliver(f) != 0)
+		return false;
+	if ((n = file_pread(f, t->buf, READ_CHUNK)) <= 0) {
 		if (n < 0) {
 			tstats(t)->read_errors++;
 			f->failed = true;
@@ -308,6 +391,7 @@ file_read_chunk(struct tail_file *f)
 }
 
 static void	file_truncated(struct tail_file *f);
+static bool	file_blocked(struct tail_file *f);
 
 /*
  * Is the open file still the one we were reading? Copytruncate shrinks
@@ -320,7 +404,9 @@ file_same_content(struct tail_file *f)
 	struct stat	 st;
 	uint64_t	 fp;
 
-	if (f->rd != NULL || f->fd == -1 || f->draining || fstat(f->fd, &st))
+	/* Held lines were read from the content as it was: deliver first. */
+	if (f->rd != NULL || f->fd == -1 || f->draining || f->held != NULL ||
+	    fstat(f->fd, &st))
 		return true;
 	/* Also before the first read: a file opened at a scan can be copied
 	 * and truncated before it is read, and its copy is then the only
@@ -342,9 +428,13 @@ file_read(struct tail_file *f, size_t budget)
 	file_same_content(f);
 	start = f->read_off;
 	f->dirty = false;
-	while (f->read_off - start < budget)
+	while (f->read_off - start < budget) {
 		if (!file_read_chunk(f))
 			return false;
+		/* A full buffer takes one batch past its limit, not four. */
+		if (file_blocked(f))
+			return true;
+	}
 	return true;
 }
 
@@ -364,10 +454,14 @@ file_finish(struct tail_file *f)
 	struct tail_file	*s;
 	struct err		 e;
 
+	/* Its last lines must be taken before its position is handed on. */
+	if (f->held != NULL && file_deliver(f) != 0)
+		return;
 	batch_reset(&t->batch);
 	framer_finish(&f->fr, on_line, f);
 	file_flush_events(f);
-	file_deliver(f);
+	if (file_deliver(f) != 0)
+		return;
 	if (f->holder != NULL) {
 		f->holder->holds--;
 		file_save_position(f->holder);
@@ -433,7 +527,7 @@ file_blocked(struct tail_file *f)
 {
 	struct tail	*t = f->t;
 
-	if (!route_blocked(f->rt))
+	if (!route_blocked(f->rt) && !route_failing(f->rt))
 		return false;
 	if (t->unblock_timer == NULL && t->loop != NULL)
 		t->unblock_timer = loop_add_timer(t->loop, 50, false,
@@ -450,7 +544,9 @@ tail_files_work(struct tail *t)
 	if (t->stopping)
 		return;
 	for (f = t->files; f != NULL; f = f->next) {
-		if (f->gone || f->failed || !f->dirty || file_blocked(f))
+		/* A held batch is how a failing output is tried again. */
+		if (f->gone || f->failed || !f->dirty || (f->held == NULL &&
+		    file_blocked(f)))
 			continue;
 		if (file_read(f, READ_BUDGET)) {
 			f->dirty = true;
@@ -461,16 +557,32 @@ tail_files_work(struct tail *t)
 		schedule_work(t);
 }
 
+static int
+poke_cmp(const void *key, const void *elem)
+{
+	int	 a = *(const int *)key, b = ((const struct tail_poke *)elem)->wd;
+
+	return a < b ? -1 : a > b;
+}
+
+/* One pass over the files for a whole read of events, not one each. */
 void
-tail_files_poke(struct tail *t, int wd, uint32_t mask)
+tail_files_poke(struct tail *t, const struct tail_poke *pk, size_t n)
 {
 	struct tail_file	*f;
+	const struct tail_poke	*hit;
+	bool			 all = n > 0 && pk[0].wd == -1;
 
 	for (f = t->files; f != NULL; f = f->next) {
-		if (f->gone || (wd != -1 && f->wd != wd))
+		if (f->gone)
+			continue;
+		if (all)
+			hit = pk;
+		else if (f->wd < 0 || (hit = bsearch(&f->wd, pk, n, sizeof *pk,
+		    poke_cmp)) == NULL)
 			continue;
 		f->dirty = true;
-		if (mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB))
+		if (hit->mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB))
 			t->check_soon = true;
 	}
 }
@@ -492,6 +604,7 @@ open_file(const char *path, uint64_t *ino, uint64_t *size, struct err *e)
 	}
 	*ino = (uint64_t)st.st_ino;
 	*size = (uint64_t)st.st_size;
+	tail_fds++;
 	return fd;
 }
 
@@ -522,6 +635,7 @@ file_start_drain(struct tail *t, const char *tagpath, const char *path,
 			free((char *)rd->path);
 			reader_close(rd);
 			free(rd);
+			tail_fds--;
 			return NULL;
 		}
 		fd = -1;
@@ -652,13 +766,7 @@ file_truncated(struct tail_file *f)
 bool
 tail_file_find_path(struct tail *t, const char *path)
 {
-	struct tail_file	*f;
-
-	for (f = t->files; f != NULL; f = f->next)
-		if (!f->gone && !f->draining && f->holder == NULL &&
-		    strcmp(f->path, path) == 0)
-			return true;
-	return false;
+	return strmap_get(&t->live, path) != NULL;
 }
 
 static void
@@ -691,6 +799,14 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 	uint64_t		 ino, size, off, fp;
 	int			 fd;
 
+	if (!fd_budget_left()) {
+		/* Not an error of the file's: tail_scan says it once. */
+		if (t->starved_now++ == 0) {
+			free(t->starved_path);
+			t->starved_path = xstrdup(path);
+		}
+		return;
+	}
 	if ((fd = open_file(path, &ino, &size, &e)) < 0) {
 		if (!t->cfg->ignore_repeated_permission_error || startup)
 			log_warn("tail: %s", e.msg);
@@ -709,8 +825,12 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 	else if (pe != NULL && !entry_replaced(pe, ino, size, fp))
 		off = pe->offset;
 	else
-		off = startup && !t->cfg->read_from_head && pe == NULL ? size : 0;
+		/* A damaged pos line lost its offset: from the start, rather
+		 * than lose what was written since. */
+		off = startup && !t->cfg->read_from_head && pe == NULL &&
+		    !(t->have_pf && posfile_damaged(&t->pf, path)) ? size : 0;
 	f = file_new(t, path, fd, ino);
+	strmap_set(&t->live, f->path, f);
 	file_seek(f, off);
 	f->fingerprint = fp;
 	if (owner != NULL)
@@ -721,8 +841,10 @@ tail_file_start(struct tail *t, const char *path, bool startup)
 		f->pe = pe;
 		pe->watched = true;
 	} else if (t->have_pf && (f->pe = posfile_add(&t->pf, path, ino, off,
-	    &e)) == NULL)
-		log_error("%s", e.msg);
+	    &e)) == NULL) {
+		pos_write_failed(t, &e);
+		f->pe_missing = true;
+	}
 	file_save_position(f);
 	file_watch(f);
 	f->dirty = true;
@@ -742,6 +864,9 @@ tail_recover(struct tail *t)
 
 		if (pe->watched || pe->offset == POS_UNWATCHED)
 			continue;
+		/* Not opened for want of descriptors: it is still there. */
+		if (t->starved && path_exists(pe->path))
+			continue;
 		if (recover_rotated(t, pe, pe->path, 0, 0) == NULL &&
 		    posfile_unwatch(&t->pf, pe, &e) != 0)
 			log_error("%s", e.msg);
@@ -757,6 +882,7 @@ file_rotated(struct tail_file *f, bool deleted)
 	struct tail	*t = f->t;
 
 	f->draining = true;
+	strmap_del(&t->live, f->path, f);
 	f->drain_since = loop_now_ms();
 	f->dirty = true;
 	tstats(t)->rotations++;
@@ -797,7 +923,7 @@ check_draining(struct tail_file *f, uint64_t now)
 	if (f->rd != NULL && !f->at_eof)
 		f->dirty = true;
 	if (f->at_eof && !f->dirty && !f->failed && now >= f->drain_since +
-	    wait && !route_blocked(f->rt))
+	    wait && !route_blocked(f->rt) && !route_failing(f->rt))
 		file_finish(f);
 }
 
@@ -820,6 +946,7 @@ reap(struct tail *t)
 		*pp = f->next;
 		file_free(f);
 	}
+	t->files_end = pp;
 }
 
 /*
@@ -834,6 +961,7 @@ check_idle_event(struct tail_file *f, uint64_t now)
 			    1000);
 
 	if (wait == 0 || f->gone || f->dirty || f->failed || !f->at_eof ||
+	    f->held != NULL ||
 	    !multiline_pending(&f->ml) || now < f->ml_fed + wait ||
 	    route_blocked(f->rt))
 		return;
@@ -891,8 +1019,8 @@ tail_files_flush_events(struct tail *t)
 	struct tail_file	*f;
 
 	for (f = t->files; f != NULL; f = f->next) {
-		if (f->gone || f->failed || !multiline_pending(&f->ml) ||
-		    route_blocked(f->rt))
+		if (f->gone || f->failed || f->held != NULL ||
+		    !multiline_pending(&f->ml) || route_blocked(f->rt))
 			continue;
 		/* A notice may be left of what was read already. */
 		if (f->dirty && file_read(f, READ_BUDGET))
@@ -912,8 +1040,11 @@ tail_positions_sync(struct tail *t)
 
 	if (t->have_pf && (t->pf.writes != t->synced_writes ||
 	    t->pf.fp_dirty)) {
-		if (posfile_sync(&t->pf, &e) != 0)
-			log_error("%s", e.msg);
+		if (posfile_sync(&t->pf, &e) != 0) {
+			pos_write_failed(t, &e);
+			return;
+		}
+		pos_write_ok(t);
 		t->synced_writes = t->pf.writes;
 	}
 }
@@ -923,7 +1054,11 @@ tail_files_free(struct tail *t)
 {
 	struct tail_file	*f, *next;
 
-	/* Close them all before freeing any: closing looks at the others. */
+	/* Close them all before freeing any: closing looks at the others.
+	 * Their watches go with the inotify descriptor, all at once (one
+	 * by one is quadratic, and each removal waits for the kernel). */
+	for (f = t->files; f != NULL; f = f->next)
+		f->wd = -1;
 	for (f = t->files; f != NULL; f = f->next)
 		if (!f->gone)
 			file_close(f);
@@ -932,4 +1067,6 @@ tail_files_free(struct tail *t)
 		file_free(f);
 	}
 	t->files = NULL;
+	t->files_end = NULL;
+	strmap_free(&t->live);
 }

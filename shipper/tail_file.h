@@ -12,6 +12,7 @@
 #include "reader.h"
 #include "record.h"
 #include "source_parse.h"
+#include "strmap.h"
 #include "tail.h"
 
 #define TAIL_READ_CHUNK	(256 * 1024)
@@ -37,11 +38,17 @@ struct tail_file {
 	char		*tag;
 	struct route	*rt;
 	struct pos_entry *pe;		/* held by the oldest of a chain */
+	bool		 pe_missing;	/* posfile_add failed: add it later */
 	int		 wd;
 	bool		 draining;	/* rotated away: read to its end */
 	bool		 at_eof;
 	bool		 dirty;		/* may have data to read */
 	bool		 failed;	/* delivery failed: retry later */
+	struct batch	*held;		/* read, counted and filtered, but the
+					   output did not take it: delivered
+					   again, never read again */
+	unsigned	 fail_streak;	/* deliveries failed in a row (not for
+					   a full buffer: that is waited on) */
 	bool		 gone;		/* closed, to be freed */
 	uint64_t	 drain_since;	/* ms, when it was seen rotated */
 	uint64_t	 retry_at;	/* ms */
@@ -66,6 +73,9 @@ struct tail {
 	struct dir_watch *dirs;
 	size_t		 ndirs;
 	struct tail_file *files;
+	struct tail_file **files_end;	/* the last file's next, or NULL */
+	struct strmap	 live;		/* path -> its file being followed (not
+					   a rotated one draining, not a copy) */
 	struct posfile	 pf;
 	bool		 have_pf;
 	struct batch	 batch;
@@ -80,15 +90,27 @@ struct tail {
 	uint64_t	 synced_writes;
 	uint64_t	 counted_writes;	/* of pf.writes, in stats */
 	int		 watch_errno;	/* inotify failed: the watch is dead */
+	size_t		 starved_now;	/* files this scan left closed for want
+					   of file descriptors */
+	char		*starved_path;	/* the first of them */
+	bool		 starved;	/* some are left closed */
+	bool		 pos_failing;	/* the last pos file write failed */
 	char		*lost_dir;	/* a watched directory went away */
 };
 
 void	tail_scan(struct tail *t, bool startup);
+/* Files all tail sources hold open (their descriptors). */
+size_t	tail_open_fds(void);
 bool	tail_excluded(const struct tail *t, const char *path);
 
 bool	tail_file_find_path(struct tail *t, const char *path);
 void	tail_file_start(struct tail *t, const char *path, bool startup);
-void	tail_files_poke(struct tail *t, int wd, uint32_t mask);
+/* Inotify told about these watches (sorted by wd); wd -1: every file. */
+struct tail_poke {
+	int		 wd;
+	uint32_t	 mask;
+};
+void	tail_files_poke(struct tail *t, const struct tail_poke *pk, size_t n);
 void	tail_files_work(struct tail *t);
 void	tail_files_check(struct tail *t);
 void	tail_files_drain_rotated(struct tail *t);

@@ -969,26 +969,122 @@ START_TEST(test_torn_tail)
 }
 END_TEST
 
+/* Offset of entry i's frame in a chunk file of FRAME2-sized entries. */
+#define AT(i)	(CHUNK_MAGIC_LEN + (i) * FRAME2)
+
+static void
+poke(const char *path, const char *bytes, size_t n, off_t at)
+{
+	int	 fd = open(path, O_WRONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, bytes, n, at), (ssize_t)n);
+	close(fd);
+}
+
+/* A flipped byte costs its own entry only: the rest is sent, and the
+ * damaged file is kept beside it as .corrupt. */
 START_TEST(test_bad_crc_in_the_middle)
+{
+	char				 path[256], *bad, *body;
+	struct fake			*f = one_chunk_file("a0 a1 a2 a3 a4",
+					    path);
+	const struct buffer_stats	*st;
+	const char			*log;
+	size_t				 n;
+
+	bad = xasprintf("%s.corrupt", path);
+	/* the payload of a2: its "a" becomes "x", its CRC no longer checks */
+	poke(path, "x", 1, AT(2) + FRAME_HDR + 8);
+	capture_stderr();
+	fake_reopen(f);
+	log = captured();
+	ck_assert_msg(strstr(log, "is damaged") != NULL &&
+	    strstr(log, bad) != NULL && strstr(log, "1 entries lost") != NULL,
+	    "%s", log);
+	st = buffer_stats(f->bf);
+	ck_assert_uint_eq(st->recovered_records, 4);
+	ck_assert_uint_eq(st->corrupt_records, 1);
+	ck_assert_uint_eq(st->corrupt_chunks, 1);
+	ck_assert_uint_eq(st->torn_records, 0);
+	ck_assert_int_eq(file_size(path), AT(4));
+	ck_assert_int_eq(file_size(bad), AT(5));
+	body = file_body(bad, &n);
+	ck_assert(memchr(body, 'x', n) != NULL);
+	drain(f, "a0 a1 a3 a4|");
+	fake_free(f);
+	free(bad);
+}
+END_TEST
+
+/* A damaged length: the next good frame is found all the same. */
+START_TEST(test_bad_length_in_the_middle)
 {
 	char				 path[256];
 	struct fake			*f = one_chunk_file("a0 a1 a2 a3 a4",
 					    path);
 	const struct buffer_stats	*st;
-	int				 fd = open(path, O_WRONLY);
 
-	/* the payload of a2: its "a" becomes "x", its CRC no longer checks */
-	ck_assert_int_eq(pwrite(fd, "x", 1, CHUNK_MAGIC_LEN + 2 * FRAME2 +
-	    FRAME_HDR + 8), 1);
-	close(fd);
+	poke(path, "\x7f", 1, AT(1) + 1);	/* a1's length: 32k more */
+	fake_reopen(f);
+	st = buffer_stats(f->bf);
+	ck_assert_uint_eq(st->recovered_records, 4);
+	ck_assert_uint_eq(st->corrupt_records, 1);
+	drain(f, "a0 a2 a3 a4|");
+	fake_free(f);
+}
+END_TEST
+
+/* A damaged magic does not lose the frames after it; nor do zeros
+ * (what a crash can leave) read as entries. */
+START_TEST(test_bad_magic_and_zeros)
+{
+	char				 path[256], zeros[2 * FRAME2] = { 0 };
+	struct fake			*f = one_chunk_file("a0 a1 a2 a3", path);
+	const struct buffer_stats	*st;
+	size_t				 n;
+
+	poke(path, "SSCHUNK9", CHUNK_MAGIC_LEN, 0);
+	poke(path, zeros, sizeof zeros, AT(1));		/* a1, a2 */
 	fake_reopen(f);
 	st = buffer_stats(f->bf);
 	ck_assert_uint_eq(st->recovered_records, 2);
-	ck_assert_uint_eq(st->torn_records, 3);
-	ck_assert_uint_eq(st->torn_bytes, 3 * FRAME2);
-	ck_assert_int_eq(file_size(path), CHUNK_MAGIC_LEN + 2 * FRAME2);
+	ck_assert_uint_eq(st->corrupt_records, 2);
+	ck_assert_uint_eq(st->corrupt_chunks, 1);
+	ck_assert(memcmp(file_body(path, &n), CHUNK_MAGIC,
+	    CHUNK_MAGIC_LEN) == 0);
+	ck_assert_uint_eq(n, AT(2));
+	drain(f, "a0 a3|");
+	fake_free(f);
+}
+END_TEST
+
+/* No room for the rewrite (its temporary name is taken here): what is
+ * before the damage is kept, the rest counted lost, nothing hidden. */
+START_TEST(test_damage_without_room)
+{
+	char				 path[256], *tmp;
+	struct fake			*f = one_chunk_file("a0 a1 a2 a3 a4",
+					    path);
+	const struct buffer_stats	*st;
+	const char			*log;
+
+	tmp = xasprintf("%s.tmp", path);
+	ck_assert_int_eq(mkdir(tmp, 0755), 0);
+	poke(path, "x", 1, AT(2) + FRAME_HDR + 8);
+	capture_stderr();
+	fake_reopen(f);
+	log = captured();
+	ck_assert_msg(strstr(log, "cannot be saved") != NULL &&
+	    strstr(log, "3 lost") != NULL, "%s", log);
+	st = buffer_stats(f->bf);
+	ck_assert_uint_eq(st->recovered_records, 2);
+	ck_assert_uint_eq(st->corrupt_records + st->torn_records, 3);
+	ck_assert_int_eq(file_size(path), AT(2));
 	drain(f, "a0 a1|");
 	fake_free(f);
+	rmdir(tmp);
+	free(tmp);
 }
 END_TEST
 
@@ -1225,6 +1321,9 @@ test_suite(void)
 	tcase_add_test(tc, test_recovered_ids_come_first);
 	tcase_add_test(tc, test_torn_tail);
 	tcase_add_test(tc, test_bad_crc_in_the_middle);
+	tcase_add_test(tc, test_bad_length_in_the_middle);
+	tcase_add_test(tc, test_bad_magic_and_zeros);
+	tcase_add_test(tc, test_damage_without_room);
 	tcase_add_test(tc, test_foreign_files);
 	tcase_add_test(tc, test_batch_all_or_nothing);
 	tcase_add_test(tc, test_defaults_by_type);

@@ -196,6 +196,33 @@ START_TEST(test_timer_now)
 }
 END_TEST
 
+/* Slower than its own interval; raises SIGUSR1 on its third run. */
+static void
+slow_repeat(void *arg)
+{
+	struct counts	*c = arg;
+
+	usleep(3000);
+	if (++c->repeat == 3)
+		kill(getpid(), SIGUSR1);
+}
+
+/* A timer that cannot keep up still lets a signal (SIGTERM) through. */
+START_TEST(test_slow_timer_starves_nothing)
+{
+	struct counts	 c = { 0 };
+	struct err	 e;
+
+	c.l = loop_new(&e);
+	ck_assert_int_eq(loop_add_signal(c.l, SIGUSR1, on_signal, &c, &e), 0);
+	loop_add_timer(c.l, 1, true, slow_repeat, &c);
+	ck_assert_int_eq(loop_run(c.l, &e), 0);
+	ck_assert_int_eq(c.signals, 1);
+	ck_assert_int_ge(c.repeat, 3);
+	loop_free(c.l);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -207,6 +234,7 @@ test_suite(void)
 	tcase_add_test(tc, test_mod_fd);
 	tcase_add_test(tc, test_signal);
 	tcase_add_test(tc, test_timer_now);
+	tcase_add_test(tc, test_slow_timer_starves_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

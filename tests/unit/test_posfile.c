@@ -266,6 +266,42 @@ START_TEST(test_load_empty_files)
 }
 END_TEST
 
+/* Damaged lines are dropped but not silently: counted, the file kept as
+ * it was, and the paths they still name remembered (their positions are
+ * lost, so those files are read from their start). */
+START_TEST(test_damaged_lines)
+{
+	static const char	 text[] =
+	    "/a\t0000000000000001\t0000000000000001\n"
+	    "/b\t00000000\x01\x02zz\t0000000000000002\n"	/* flipped */
+	    "\x00\x00\x00\x00\n"				/* zeros */
+	    "\n"						/* not damage */
+	    "/c\t0000000000000004\t0000000000000004\n"
+	    "/d\t00000000000";				/* torn write */
+	char			 q[PATH_MAX + 16];
+
+	put(pos, text, sizeof text - 1);
+	open_ok(false);
+	ck_assert_uint_eq(posfile_count(&pf), 2);
+	ck_assert_uint_eq(pf.bad_lines, 3);
+	ck_assert_uint_eq(pf.first_bad, 2);
+	ck_assert(posfile_damaged(&pf, "/b"));
+	ck_assert(posfile_damaged(&pf, "/d"));
+	ck_assert(!posfile_damaged(&pf, "/a"));
+	ck_assert(!posfile_damaged(&pf, "/c"));
+	snprintf(q, sizeof q, "%s.corrupt", pos);
+	ck_assert_str_eq(pf.quarantine, q);
+	ck_assert_uint_eq(size_of(q), sizeof text - 1);
+	ck_assert_str_eq(slurp(pos),
+	    "/a\t0000000000000001\t0000000000000001\n"
+	    "/c\t0000000000000004\t0000000000000004\n");
+	/* Loaded again, the compacted file is whole. */
+	open_ok(false);
+	ck_assert_uint_eq(pf.bad_lines, 0);
+	ck_assert_ptr_null(pf.quarantine);
+}
+END_TEST
+
 /* An unwatched line after a live one does not undo it (as in Fluentd). */
 START_TEST(test_unwatched_after_live)
 {
@@ -592,6 +628,7 @@ test_suite(void)
 	tcase_add_test(tf, test_new_file);
 	tcase_add_test(tf, test_update_in_place);
 	tcase_add_test(tf, test_reload);
+	tcase_add_test(tf, test_damaged_lines);
 	tcase_add_test(tf, test_unwatch);
 	tcase_add_test(tf, test_load_fluentd_file);
 	tcase_add_test(tf, test_load_empty_files);

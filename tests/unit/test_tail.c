@@ -7,6 +7,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -15,6 +16,7 @@
 #include "loop.h"
 #include "mem.h"
 #include "pipeline.h"
+#include "stats.h"
 #include "strbuf.h"
 #include "tmpdir.h"
 
@@ -93,9 +95,11 @@ stop_cb(void *arg)
 }
 
 /* Starts the tail (the scan opens the file), runs `between`, then runs
- * the loop for 300 ms and stops as SIGTERM would. */
+ * the loop for ms (with `later` at half time, if any) and stops as
+ * SIGTERM would; st gets the pipeline's counters. */
 static char *
-run_tail(void (*between)(void))
+run_tail_for(void (*between)(void), unsigned ms, void (*later)(void *),
+    struct stats *st)
 {
 	struct pipeline	*pl = tail_pipeline();
 	struct loop	*l;
@@ -105,13 +109,23 @@ run_tail(void (*between)(void))
 	if (pipeline_start(pl, l, &e) != 0)
 		ck_abort_msg("start: %s", e.msg);
 	between();
-	loop_add_timer(l, 300, false, stop_cb, l);
+	if (later != NULL)
+		loop_add_timer(l, ms / 2, false, later, NULL);
+	loop_add_timer(l, ms, false, stop_cb, l);
 	ck_assert_int_eq(loop_run(l, &e), 0);
 	pipeline_stop(pl);
 	ck_assert_int_eq(pipeline_flush(pl, &e), 0);
+	if (st != NULL)
+		*st = pl->stats;
 	pipeline_free(pl);
 	loop_free(l);
 	return read_file(outpath);
+}
+
+static char *
+run_tail(void (*between)(void))
+{
+	return run_tail_for(between, 300, NULL, NULL);
 }
 
 static unsigned
@@ -236,6 +250,43 @@ START_TEST(test_restart_during_copytruncate)
 }
 END_TEST
 
+static char	 outdir[128];
+
+/* The output's directory is a file: the output cannot open its file. */
+static void
+break_output(void)
+{
+	write_file(outdir, "w", "not a directory\n");
+}
+
+static void
+mend_output(void *arg)
+{
+	(void)arg;
+	ck_assert_int_eq(unlink(outdir), 0);
+	ck_assert_int_eq(mkdir(outdir, 0755), 0);
+}
+
+/* A delivery that fails is held and tried again, never read again: each
+ * line is counted once, and arrives once when the output works again. */
+START_TEST(test_failed_delivery_counted_once)
+{
+	struct stats	 st;
+	char		*out;
+
+	path_in(outdir, sizeof outdir, "outdir");
+	path_in(outpath, sizeof outpath, "outdir/out.ndjson");
+	out = run_tail_for(break_output, 3000, mend_output, &st);
+	ck_assert_uint_eq(count(out, "line-b"), 3);
+	ck_assert_uint_eq(count(out, "\n"), 3);
+	ck_assert_uint_eq(st.lines, 3);
+	ck_assert_uint_eq(st.physical_lines, 3);
+	ck_assert_uint_eq(st.records_out, 3);
+	ck_assert_uint_ge(st.output_errors, 1);
+	free(out);
+}
+END_TEST
+
 static Suite *
 test_suite(void)
 {
@@ -243,10 +294,12 @@ test_suite(void)
 	TCase	*tc = tcase_create("tail");
 
 	tcase_add_checked_fixture(tc, setup, tmpdir_teardown);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_copytruncate_before_first_read);
 	tcase_add_test(tc, test_copytruncate_to_empty_before_first_read);
 	tcase_add_test(tc, test_restart_after_copytruncate_partial_line);
 	tcase_add_test(tc, test_restart_during_copytruncate);
+	tcase_add_test(tc, test_failed_delivery_counted_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
