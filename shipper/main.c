@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ extern const char default_conf[];
 #define EXIT_USAGE	2
 /* Kubernetes gives a pod 30 s between SIGTERM and SIGKILL. */
 #define SHUTDOWN_DRAIN_MS 20000
+/* Allocations from this size up are mapped, and unmapped when freed. */
+#define MMAP_THRESHOLD	(256 * 1024)
 
 struct options {
 	const char	*conf;
@@ -315,6 +318,17 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* a file size limit is an error, not death */
+	/*
+	 * Bulk bodies and responses of up to a chunk come and go with every
+	 * flush. Once one is freed glibc raises its mmap threshold past
+	 * that size and keeps the next ones' pages in the heap, so resident
+	 * memory would stay at the high-water mark of the largest backlog
+	 * an outage left. A fixed threshold gives them back when freed. A
+	 * malloc without the knob (ASan's) keeps its own policy: ignored.
+	 */
+#ifdef M_MMAP_THRESHOLD
+	(void)mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+#endif
 	if ((rc = parse_options(argc, argv, &o)) != 0)
 		return rc;
 	if (o.log_level >= 0)
