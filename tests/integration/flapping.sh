@@ -1,9 +1,13 @@
 #!/bin/sh
 # flapping.sh — Elasticsearch flapping while the shipper follows logs
-# that rotate: down 10 s, up 10 s, for two minutes. Every down window
-# leaves the records waiting in buffer chunks on disk; after the last
-# one the indices hold exactly the generator's WARN/ERROR and audit
-# records, none lost, none twice, and the shipper stops cleanly.
+# that rotate: down 10 s, up 10 s, for two minutes; down is refusing
+# connections (a node that died), and every other time accepting them
+# but answering too late (a node stuck in GC: the bulk is indexed, the
+# shipper times out and sends it again). Every down window leaves the
+# records waiting in buffer chunks on disk; after the last one the
+# indices hold exactly the generator's WARN/ERROR and audit records,
+# none lost, none twice (the late replays overwrote), and the shipper
+# stops cleanly.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/lib_outputs.sh"
 
@@ -25,12 +29,20 @@ i=0
 while [ $i -lt $CYCLES ]; do
 	sleep 2
 	f0=$(flush_failures)
-	kill -USR1 "$ES_PID"	# down: connections refused
+	if [ $((i % 2)) = 0 ]; then
+		kill -USR1 "$ES_PID"	# down: connections refused
+	else			# stuck: answers after request_timeout (5 s)
+		$ESCTL "$ES_PORT" faults '{"latency_ms":20000}' > /dev/null
+	fi
 	sleep 8
 	n=$(buffer_chunks)	# the staged chunk, and queued ones that wait
 	down_chunks="$down_chunks $n"
 	sleep 2
-	kill -USR2 "$ES_PID"	# up again
+	if [ $((i % 2)) = 0 ]; then
+		kill -USR2 "$ES_PID"	# up again
+	else
+		$ESCTL "$ES_PORT" faults '{"latency_ms":0}' > /dev/null
+	fi
 	[ "$n" -ge 2 ] && [ "$(flush_failures)" -gt "$f0" ] && felt=$((felt + 1))
 	sleep 8
 	i=$((i + 1))
@@ -43,12 +55,14 @@ tap_is "$(es_count)" "$want" "flapping: the indices hold the manifest's WARN/ERR
 es_exact flapping "$STATE/logs"
 tap_is "$($ESCTL "$ES_PORT" stats items_by_status.201)" "$want" \
     "flapping: every document was created once"
+updated=$($ESCTL "$ES_PORT" stats items_by_status.200)
+tap_ok "$(test "$updated" -gt 0; echo $?)" "flapping: the bulks sent again after a timeout overwrote ($updated documents)"
 kill -TERM "$SP"; wait "$SP"
 tap_is $? 0 "flapping: the shipper stops with 0"
 t1=$(date +%s)
 tap_is "$(buffer_chunks)" 0 "flapping: the buffer is empty at the end"
 fails=$(flush_failures)
 rot=$(json_get "$STATE/logs/manifest.json" rotations | grep -o "'file'" | wc -l)
-tap_diag "flapping: $want records, $rot rotations, $fails flush failures logged, $((t1 - t0)) s"
+tap_diag "flapping: $want records, $updated overwritten by replays, $rot rotations, $fails flush failures logged, $((t1 - t0)) s"
 
 tap_done
