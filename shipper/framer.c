@@ -12,15 +12,7 @@
  * file keeps is what its ordinary lines need, not the longest it met.
  */
 #define KEEP_BYTES	(16 * 1024)
-
-static void
-release(struct strbuf *sb)
-{
-	if (sb->cap > KEEP_BYTES)
-		sb_free(sb);
-	else
-		sb_reset(sb);
-}
+#define release(sb)	sb_release((sb), KEEP_BYTES)
 
 void
 framer_init(struct framer *fr, enum envelope_type type, size_t max_line)
