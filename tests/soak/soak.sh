@@ -67,6 +67,7 @@ sample() {
 	    "$(fds)" "$(buffer_chunks)" "$es_up" >> "$WORK/samples.tsv"
 }
 
+commit=$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo '?')
 t0=$(date +%s)
 shipper_start
 gen_follow --seed 71 --duration "$SECONDS_" --rate "$RATE" --files "$FILES" \
@@ -150,7 +151,7 @@ missing=$(json_get "$WORK/soak.count.json" missing 2>/dev/null || echo "?")
 dups=$(json_get "$WORK/soak.count.json" duplicates 2>/dev/null || echo "?")
 
 {
-	echo "spire-shipper soak, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$top_srcdir" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo "spire-shipper soak, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit"
 	echo "  generator:  $lines lines in $t_gen s over $FILES files ($((lines / t_gen)) lines/s; asked $RATE), $rot rotations"
 	echo "  shipper:    $read_lines lines read; all $want records indexed $((t_all - t_gen)) s after the generator stopped"
 	echo "  records:    $want expected, $got indexed, $created created, $updated replays overwrote; missing $missing, duplicates $dups"
