@@ -29,6 +29,7 @@ extern const char default_conf[];
 #define SHUTDOWN_DRAIN_MS 20000
 /* Allocations from this size up are mapped, and unmapped when freed. */
 #define MMAP_THRESHOLD	(256 * 1024)
+#define TRIM_MS		60000
 
 struct options {
 	const char	*conf;
@@ -274,6 +275,20 @@ run_backfill(struct pipeline *pl, const struct backfill_opts *bo)
 	return rc;
 }
 
+/*
+ * Memory freed inside the heap stays resident until it is trimmed: once
+ * an outage's backlog has been sent, about a megabyte of holes between
+ * what lives on. Once a minute costs next to nothing.
+ */
+static void
+on_trim(void *arg)
+{
+	(void)arg;
+#ifdef __GLIBC__
+	(void)malloc_trim(0);	/* 1 if it gave memory back: either is fine */
+#endif
+}
+
 static int
 run_follow(struct pipeline *pl)
 {
@@ -283,6 +298,7 @@ run_follow(struct pipeline *pl)
 
 	if ((l = start(pl)) == NULL)
 		return 1;
+	loop_add_timer(l, TRIM_MS, true, on_trim, NULL);
 	log_info("spire-shipper %s started: %zu source%s", PACKAGE_VERSION,
 	    pl->nsources, pl->nsources == 1 ? "" : "s");
 	if (loop_run(l, &e) != 0) {
@@ -326,7 +342,7 @@ main(int argc, char **argv)
 	 * an outage left. A fixed threshold gives them back when freed. A
 	 * malloc without the knob (ASan's) keeps its own policy: ignored.
 	 */
-#ifdef M_MMAP_THRESHOLD
+#ifdef __GLIBC__
 	(void)mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
 #endif
 	if ((rc = parse_options(argc, argv, &o)) != 0)
