@@ -13,13 +13,14 @@ CONF="$WORK/kafka.conf"
 kafka_conf "$CONF"
 mock_start cluster || { tap_ok 1 "the mock cluster starts"; tap_done; }
 
-mock() {	# mock COMMAND... — to the cluster, then a pause of $PAUSE s
+mock() {	# mock SECONDS COMMAND... — to the cluster, then a pause
+	_pause=$1; shift
 	echo "$*" >&3
-	sleep "${PAUSE:-0}"
+	sleep "$_pause"
 }
-spread() {	# leaders spread again: partition p led by broker p % 3 + 1
+spread() {	# spread SECONDS — partition p led by broker p % 3 + 1 again
 	for p in 0 1 2 3 4 5; do echo "leader $p $((p % 3 + 1))" >&3; done
-	sleep "${PAUSE:-0}"
+	sleep "$1"
 }
 
 state_use brokers
@@ -30,20 +31,20 @@ gen_follow --seed 61 --duration 58 --rate 300 --files 4 --format mixed \
 sleep 3
 # Each broker in turn: down, its partitions led by the next one; back.
 for b in 1 2 3; do
-	PAUSE=1 mock "down $b"
-	PAUSE=6 mock "leader -1 $((b % 3 + 1))"
-	mock "up $b"
-	PAUSE=4 spread
+	mock 1 "down $b"
+	mock 6 "leader -1 $((b % 3 + 1))"
+	mock 0 "up $b"
+	spread 4
 done
 # One after the other, no failover, to a cluster with no broker; back.
-PAUSE=4 mock "down 1"
-PAUSE=4 mock "down 2"
-PAUSE=5 mock "down 3"
+mock 4 "down 1"
+mock 4 "down 2"
+mock 5 "down 3"
 waiting=$(buffer_chunks)	# the staged chunk, and those that wait
 sleep 1
-PAUSE=3 mock "up 1"
-PAUSE=3 mock "up 2"
-mock "up 3"
+mock 3 "up 1"
+mock 3 "up 2"
+mock 0 "up 3"
 wait $G
 want=$(kept_count "$STATE/logs")
 consumed_wait 60 "$want"
