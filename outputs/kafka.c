@@ -226,6 +226,15 @@ conf_options(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 
 /* --- callbacks (all run inside rd_kafka_poll, on the loop's thread) ------ */
 
+/* A broker or all of them out of reach: passing, and nothing is lost. */
+static bool
+broker_unreachable(int err)
+{
+	return err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+	    err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+	    err == RD_KAFKA_RESP_ERR__RESOLVE;
+}
+
 static void
 error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
@@ -240,7 +249,10 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		k->fatal = true;
 		return;
 	}
-	log_warn("%s: %s: %s", k->who, rd_kafka_err2name(err), reason);
+	log_warn("%s: %s: %s%s", k->who, rd_kafka_err2name(err), reason,
+	    broker_unreachable(err) ? "; librdkafka reconnects by itself and "
+	    "the records wait in the buffer (if this goes on, check the "
+	    "brokers and the network to them)" : "");
 }
 
 static void
@@ -248,7 +260,11 @@ log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	struct kafka	*k = rd_kafka_opaque(rk);
 
-	if (level <= 3)
+	/* A broker connection's FAIL is also an error event: error_cb says
+	 * it once, as the warning it is. */
+	if (strcmp(fac, "FAIL") == 0)
+		log_debug("%s: librdkafka %s: %s", k->who, fac, buf);
+	else if (level <= 3)
 		log_error("%s: librdkafka %s: %s", k->who, fac, buf);
 	else if (level <= 5)
 		log_warn("%s: librdkafka %s: %s", k->who, fac, buf);

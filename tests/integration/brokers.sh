@@ -58,6 +58,10 @@ for b in 1 2 3; do
 	    felt=$((felt + 1))
 done
 tap_is "$felt" 3 "brokers: the producer lost each of the three brokers"
+if grep -q '\[error\]' "$STATE/shipper.log"; then r=1; else r=0; fi
+tap_ok $r "brokers: no error logged (a broker out of reach is a warning)"
+tap_grep 'reconnects by itself and the records wait in the buffer' \
+    "$STATE/shipper.log" "brokers: the warning says what happens to the records"
 tap_ok "$(test "$waiting" -ge 2; echo $?)" "brokers: with no broker left, the records waited in buffer chunks ($waiting)"
 t1=$(date +%s)
 tap_is "$(buffer_chunks)" 0 "brokers: the buffer is empty at the end"
