@@ -17,9 +17,9 @@
  * followed and up to a whole read when one is caught up (after an
  * outage): past those the memory goes back, not kept for good.
  */
-#define SPARE_KEEP	2		/* arena chunks */
-#define FIELDS_KEEP	4096
-#define RECS_KEEP	512
+#define SPARE_KEEP	1		/* arena chunk */
+#define FIELDS_KEEP	1024
+#define RECS_KEEP	128
 
 struct arena_chunk {
 	struct arena_chunk	*next;

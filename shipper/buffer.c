@@ -49,7 +49,7 @@
 #define CHUNK_PREFIX	"spire-shipper."
 #define CHUNK_SUFFIX	".chunk"
 #define RANDOMIZE_WIDTH	0.125		/* Fluentd's retry_randomize */
-#define SCRATCH_KEEP	(64 * 1024)	/* of a batch's frames, between writes */
+#define SCRATCH_KEEP	(32 * 1024)	/* of a batch's frames, between writes */
 
 enum { STATE_PENDING, STATE_OK, STATE_DEAD };
 
