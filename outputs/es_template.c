@@ -270,12 +270,12 @@ step_failed(struct es *es, const struct es_tpl_call *sc,
 	if (resp->status == 0 || resp->status >= 500)
 		es_conn_failed(&es->conn, sc->host, loop_now_ms());
 	if (resp->status == 0)
-		sb_adds(&why, resp->error);
+		sb_addf(&why, "no response: %s", resp->error);
 	else {
 		sb_addf(&why, "HTTP %ld: ", resp->status);
 		es_error_reason(resp->body, resp->len, &why);
 	}
-	snprintf(t->last_error, sizeof t->last_error, "%s: cannot %s: %s %s",
+	snprintf(t->last_error, sizeof t->last_error, "%s: cannot %s: %s: %s",
 	    es->who, step_names[t->step], sc->url, sb_cstr(&why));
 	sb_free(&why);
 	retry_later(es);

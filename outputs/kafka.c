@@ -251,6 +251,15 @@ error_advice(const struct kafka *k, int err, const char *reason, char *buf,
 	return buf;
 }
 
+/* A broker or all of them out of reach: passing, and nothing is lost. */
+static bool
+broker_unreachable(int err)
+{
+	return err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+	    err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+	    err == RD_KAFKA_RESP_ERR__RESOLVE;
+}
+
 static void
 error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
@@ -266,6 +275,9 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		return;
 	}
 	log_warn("%s: %s: %s%s", k->who, rd_kafka_err2name(err), reason,
+	    broker_unreachable(err) ? "; librdkafka reconnects by itself and "
+	    "the records wait in the buffer (if this goes on, check the "
+	    "brokers and the network to them)" :
 	    error_advice(k, err, reason, advice, sizeof advice));
 }
 
@@ -274,7 +286,11 @@ log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	struct kafka	*k = rd_kafka_opaque(rk);
 
-	if (level <= 3)
+	/* A broker connection's FAIL is also an error event: error_cb says
+	 * it once, as the warning it is. */
+	if (strcmp(fac, "FAIL") == 0)
+		log_debug("%s: librdkafka %s: %s", k->who, fac, buf);
+	else if (level <= 3)
 		log_error("%s: librdkafka %s: %s", k->who, fac, buf);
 	else if (level <= 5)
 		log_warn("%s: librdkafka %s: %s", k->who, fac, buf);

@@ -12,6 +12,14 @@
 #include "record.h"
 
 #define ARENA_CHUNK	(64 * 1024)
+/*
+ * What a batch keeps for the next one. Batches are small while a file is
+ * followed and up to a whole read when one is caught up (after an
+ * outage): past those the memory goes back, not kept for good.
+ */
+#define SPARE_KEEP	1		/* arena chunk */
+#define FIELDS_KEEP	1024
+#define RECS_KEEP	128
 
 struct arena_chunk {
 	struct arena_chunk	*next;
@@ -106,10 +114,31 @@ batch_init(struct batch *b)
 	b->recs = xgrow(NULL, &b->cap_recs, 16, sizeof *b->recs);
 }
 
+/* Keeps the first n spare chunks, frees the others. */
+static void
+arena_trim(struct arena *a, size_t n)
+{
+	struct arena_chunk	**pp = &a->spare;
+
+	while (*pp != NULL && n-- > 0)
+		pp = &(*pp)->next;
+	arena_free_list(*pp);
+	*pp = NULL;
+}
+
 void
 batch_reset(struct batch *b)
 {
 	arena_release_to(&b->arena, NULL);
+	arena_trim(&b->arena, SPARE_KEEP);
+	if (b->cap_fields > FIELDS_KEEP) {
+		b->fields = xrealloc(b->fields, FIELDS_KEEP * sizeof *b->fields);
+		b->cap_fields = FIELDS_KEEP;
+	}
+	if (b->cap_recs > RECS_KEEP) {
+		b->recs = xrealloc(b->recs, RECS_KEEP * sizeof *b->recs);
+		b->cap_recs = RECS_KEEP;
+	}
 	b->nfields = 0;
 	b->nrecs = 0;
 	b->open = false;

@@ -52,4 +52,15 @@ sb_reset(struct strbuf *sb)
 	sb->len = 0;
 }
 
+/* Empties sb, and gives its memory back if it grew past keep bytes: for
+ * a buffer that a rare large item grew, kept for many small ones. */
+static inline void
+sb_release(struct strbuf *sb, size_t keep)
+{
+	if (sb->cap > keep)
+		sb_free(sb);
+	else
+		sb->len = 0;
+}
+
 #endif

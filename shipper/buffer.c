@@ -49,6 +49,7 @@
 #define CHUNK_PREFIX	"spire-shipper."
 #define CHUNK_SUFFIX	".chunk"
 #define RANDOMIZE_WIDTH	0.125		/* Fluentd's retry_randomize */
+#define SCRATCH_KEEP	(32 * 1024)	/* of a batch's frames, between writes */
 
 enum { STATE_PENDING, STATE_OK, STATE_DEAD };
 
@@ -501,11 +502,9 @@ undo:
 	return err_wrap(e, "%s", bf->name);
 }
 
-int
-buffer_write(struct buffer *bf, const struct batch *b, struct err *e)
+static int
+write_batch(struct buffer *bf, const struct batch *b, struct err *e)
 {
-	if (b->nrecs == 0)
-		return 0;
 	if (encode_batch(bf, b, e) != 0)
 		return -1;
 	bf->scratch_tag = b->tag;
@@ -528,6 +527,19 @@ buffer_write(struct buffer *bf, const struct batch *b, struct err *e)
 	gauges(bf);
 	schedule(bf);
 	return 0;
+}
+
+int
+buffer_write(struct buffer *bf, const struct batch *b, struct err *e)
+{
+	int	 rc;
+
+	if (b->nrecs == 0)
+		return 0;
+	rc = write_batch(bf, b, e);
+	/* A whole read's batch (a file caught up) is rare: not kept. */
+	sb_release(&bf->scratch, SCRATCH_KEEP);
+	return rc;
 }
 
 /* --- sending -------------------------------------------------------------- */

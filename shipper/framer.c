@@ -6,6 +6,14 @@
 #include "framer.h"
 #include "mem.h"
 
+/*
+ * A node's files are many and long lines rare: a buffer that a long line
+ * grew past this is given back once the line is out, so that what each
+ * file keeps is what its ordinary lines need, not the longest it met.
+ */
+#define KEEP_BYTES	(16 * 1024)
+#define release(sb)	sb_release((sb), KEEP_BYTES)
+
 void
 framer_init(struct framer *fr, enum envelope_type type, size_t max_line)
 {
@@ -33,10 +41,10 @@ framer_reset(struct framer *fr, uint64_t offset)
 	size_t	 i;
 
 	fr->pos = offset;
-	sb_reset(&fr->carry);
+	release(&fr->carry);
 	fr->skipping = false;
 	for (i = 0; i < FRAMER_STREAMS; i++) {
-		sb_reset(&fr->part[i].buf);
+		release(&fr->part[i].buf);
 		fr->part[i].active = false;
 		fr->part[i].cut = false;
 	}
@@ -81,8 +89,8 @@ partial_emit(struct framer *fr, struct framer_partial *p, uint64_t end,
 		fr->truncated++;
 	p->active = false;
 	p->cut = false;
-	sb_reset(&p->buf);
 	fn(arg, &ll);
+	release(&p->buf);
 }
 
 static int
@@ -94,6 +102,8 @@ decode(struct framer *fr, const char *line, size_t n, bool cut,
 		    ENVELOPE_CRI;
 	if (fr->type == ENVELOPE_CRI)
 		return cri_parse(line, n, env);
+	if (n < KEEP_BYTES / 2)		/* a long line's buffer is done with */
+		release(&fr->scratch);
 	sb_reserve(&fr->scratch, n);
 	return docker_parse(line, n, cut, fr->scratch.buf, env);
 }
@@ -193,7 +203,7 @@ carry_cut(struct framer *fr, line_fn fn, void *arg)
 {
 	physical_line(fr, fr->carry.buf, fr->max_physical, fr->carry_start,
 	    true, fn, arg);
-	sb_reset(&fr->carry);
+	release(&fr->carry);
 	fr->skipping = true;
 	fr->skip_start = fr->carry_start;
 }
@@ -240,7 +250,7 @@ framer_feed(struct framer *fr, const char *data, size_t n, line_fn fn,
 			carry_add(fr, p, (size_t)(nl - p), fr->max_physical);
 			physical_line(fr, fr->carry.buf, fr->carry.len,
 			    fr->carry_start, cut, fn, arg);
-			sb_reset(&fr->carry);
+			release(&fr->carry);
 		} else if ((size_t)(nl - p) > fr->max_physical)
 			physical_line(fr, p, fr->max_physical, off, true, fn,
 			    arg);
@@ -260,7 +270,7 @@ framer_finish(struct framer *fr, line_fn fn, void *arg)
 	if (fr->carry.len > 0) {
 		physical_line(fr, fr->carry.buf, fr->carry.len, fr->carry_start,
 		    false, fn, arg);
-		sb_reset(&fr->carry);
+		release(&fr->carry);
 	}
 	fr->skipping = false;
 	for (i = 0; i < FRAMER_STREAMS; i++)

@@ -12,6 +12,9 @@
  * on stdin, one per line:
  *   down N | up N     broker N (1..3) stops or starts answering
  *   errors N CODE     the next N produce requests answered with CODE
+ *   leader P N        broker N leads partition P (-1: every partition):
+ *                     the failover a real cluster makes when a broker
+ *                     dies, which the mock does not make by itself
  *   quit
  * and DIR/consumed.count holds the count after every poll.
  */
@@ -31,6 +34,8 @@
 #include "strbuf.h"
 
 static volatile sig_atomic_t quit;
+static const char	*topic;
+static int		 parts;
 
 static void
 on_signal(int sig)
@@ -109,7 +114,7 @@ put_message(struct strbuf *sb, const rd_kafka_message_t *m)
 static void
 command(rd_kafka_mock_cluster_t *mc, char *line)
 {
-	int	 n, code;
+	int	 n, code, p, i;
 
 	if (sscanf(line, "down %d", &n) == 1)
 		rd_kafka_mock_broker_set_down(mc, n);
@@ -117,14 +122,16 @@ command(rd_kafka_mock_cluster_t *mc, char *line)
 		rd_kafka_mock_broker_set_up(mc, n);
 	else if (sscanf(line, "errors %d %d", &n, &code) == 2) {
 		rd_kafka_resp_err_t	*errs = calloc((size_t)n, sizeof *errs);
-		int			 i;
 
 		for (i = 0; i < n; i++)
 			errs[i] = (rd_kafka_resp_err_t)code;
 		rd_kafka_mock_push_request_errors_array(mc, 0 /* Produce */,
 		    (size_t)n, errs);
 		free(errs);
-	} else if (strncmp(line, "quit", 4) == 0)
+	} else if (sscanf(line, "leader %d %d", &p, &n) == 2)
+		for (i = p < 0 ? 0 : p; i < (p < 0 ? parts : p + 1); i++)
+			rd_kafka_mock_partition_set_leader(mc, topic, i, n);
+	else if (strncmp(line, "quit", 4) == 0)
 		quit = 1;
 	fprintf(stderr, "kafka_mock: %s", line);
 }
@@ -153,8 +160,7 @@ commands(rd_kafka_mock_cluster_t *mc, struct strbuf *in)
 int
 main(int argc, char **argv)
 {
-	const char			*dir, *topic;
-	int				 parts;
+	const char			*dir;
 	rd_kafka_t			*mrk, *c;
 	rd_kafka_mock_cluster_t		*mc;
 	rd_kafka_topic_partition_list_t	*tp;

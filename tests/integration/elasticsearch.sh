@@ -8,65 +8,28 @@
 # following loses and doubles nothing; what the mapping rejects ends in
 # the dead-letter file with Elasticsearch's reason.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$top_srcdir/tests/lib_outputs.sh"
 
 CONF="$WORK/es.conf"
-
-# es_conf — the shipped configuration, quicker to flush and retry.
-sed -e 's/flush_interval 5s/flush_interval 1s/' \
-    -e 's/retry_max_interval 30/retry_max_interval 2/' \
-    -e 's/refresh_interval 60s/refresh_interval 1/' \
-    "$top_srcdir/templates/spire-shipper-elasticsearch.conf" > "$CONF"
-
-# use_state NAME — where logs, pos files and the buffer of a run live.
-use_state() {
-	STATE="$WORK/$1"
-	mkdir -p "$STATE/logs" "$STATE/state"
-	SPIRE_LOG_DIR="$STATE/logs" SPIRE_SHIPPER_STATE="$STATE/state"
-	ES_HOST=127.0.0.1 SPIRE_SHIPPER_TEMPLATES="$top_srcdir/templates"
-	export SPIRE_LOG_DIR SPIRE_SHIPPER_STATE ES_HOST ES_PORT \
-	    SPIRE_SHIPPER_TEMPLATES
-}
+es_conf "$CONF"
 
 backfill() {	# backfill DIR NAME — exit status; summary in $WORK/NAME.json
 	"$SHIPPER" -c "$CONF" --backfill "$1" --no-progress \
 	    --summary-json "$WORK/$2.json" > /dev/null 2> "$WORK/$2.err"
 }
 
-count() {
-	$ESCTL "$ES_PORT" count 'spire-logs-*' 2>/dev/null
-}
-
-# exact NAME DIR — the indexed documents are exactly DIR's expected
-# WARN/ERROR and audit records: none missing, none twice.
-exact() {
-	$ESCTL "$ES_PORT" docs 'spire-logs-*' | "$PYTHON3" -c '
-import json, sys
-for src in json.load(sys.stdin).values():
-    print(json.dumps(src))' > "$WORK/$1.docs"
-	$OUTCOUNT --expected "$2/expected_kept.tsv" --audit "$WORK/$1.docs" \
-	    > "$WORK/$1.count" 2>&1
-	_rc=$?
-	tap_ok $_rc "$1: exactly the expected WARN/ERROR and audit records, none missing, none twice"
-	[ $_rc -eq 0 ] || sed 's/^/# /' "$WORK/$1.count" | head -5
-}
-
-expected() {	# expected DIR — WARN/ERROR + audit records of a corpus
-	echo $(( $(json_get "$1/manifest.json" totals.warn_error_records) + \
-	    $(json_get "$1/manifest.json" totals.audit_not_warn_error) ))
-}
-
 es_start emu || { tap_ok 1 "the emulator starts"; tap_done; }
 
 # --- backfill, twice ---------------------------------------------------------
-use_state backfill
+state_use backfill
 C="$WORK/corpus"
 $GEN --out "$C" --quiet --seed 3 --files 6 --format mixed --inner mixed \
     --lines 20000 --bad-rate 0.01 --each-bad-kind --gzip
-want=$(expected "$C")
+want=$(kept_count "$C")
 backfill "$C" first
 tap_is $? 0 "backfill: exits 0"
-tap_is "$(count)" "$want" "backfill: the emulator holds the manifest's WARN/ERROR + audit count"
-exact backfill "$C"
+tap_is "$(es_count)" "$want" "backfill: the emulator holds the manifest's WARN/ERROR + audit count"
+es_exact backfill "$C"
 $ESCTL "$ES_PORT" request GET '/_cat/indices?format=json' | sed 1d |
     "$PYTHON3" -c '
 import json, re, sys
@@ -82,7 +45,7 @@ tap_is "$(json_get "$WORK/first.json" acked)" "$want" \
     "backfill: the summary counts every document acknowledged"
 backfill "$C" second
 tap_is $? 0 "backfill again: exits 0"
-tap_is "$(count)" "$want" "backfill again: the count is unchanged"
+tap_is "$(es_count)" "$want" "backfill again: the count is unchanged"
 
 # --- per-item 429s, then dropped connections ---------------------------------
 # Small chunks make many bulk requests, for the faults to hit.
@@ -90,16 +53,16 @@ sed 's/chunk_limit_size 2M/chunk_limit_size 16k/' "$CONF" > "$WORK/small.conf"
 S="$WORK/small"
 $GEN --out "$S" --quiet --seed 7 --files 3 --format mixed --inner json \
     --lines 6000 --gzip
-want=$(expected "$S")
+want=$(kept_count "$S")
 fault_run() {	# fault_run NAME FAULTS — a backfill of S under FAULTS
 	$ESCTL "$ES_PORT" reset > /dev/null
 	$ESCTL "$ES_PORT" faults "$2" > /dev/null
-	use_state "$1"
+	state_use "$1"
 	"$SHIPPER" -c "$WORK/small.conf" --backfill "$S" --no-progress \
 	    --summary-json "$WORK/$1.json" > /dev/null 2> "$WORK/$1.err"
 	tap_is $? 0 "$1: backfill exits 0"
-	tap_is "$(count)" "$want" "$1: still the exact count"
-	exact "$1" "$S"
+	tap_is "$(es_count)" "$want" "$1: still the exact count"
+	es_exact "$1" "$S"
 }
 fault_run 429s '{"item_429_rate":0.2,"seed":1}'
 tap_ok "$(test "$(json_get "$WORK/429s.json" resent)" -gt 0; echo $?)" \
@@ -110,63 +73,51 @@ tap_ok "$(test "$d" -gt 0; echo $?)" "drops: connections were dropped ($d)"
 $ESCTL "$ES_PORT" reset > /dev/null
 
 # --- following through a 30 s outage ----------------------------------------
-# follow NAME GEN-ARGS... — starts the generator (in the background, G)
-# and the shipper (SP) on a fresh state.
-start_shipper() {
-	"$SHIPPER" -c "$CONF" >> "$STATE/shipper.out" 2>> "$STATE/shipper.log" &
-	SP=$!
-	TAP_PIDS="$TAP_PIDS $SP"
-}
 follow_gen() {
-	$GEN --out "$STATE/logs" --quiet --follow --rate 200 --files 3 \
-	    --format mixed --inner mixed --rotate-every 400 "$@" &
-	G=$!
-	TAP_PIDS="$TAP_PIDS $G"
-}
-chunks() {
-	ls "$STATE/state/buffer/"*.chunk 2>/dev/null | wc -l
+	gen_follow --rate 200 --files 3 --format mixed --inner mixed \
+	    --rotate-every 400 "$@"
 }
 
 $ESCTL "$ES_PORT" reset > /dev/null
-use_state outage
-start_shipper
+state_use outage
+shipper_start
 follow_gen --seed 31 --duration 40
 sleep 4
 kill -USR1 "$ES_PID"	# down: connections refused, control port too
 sleep 12
-n1=$(chunks)
+n1=$(buffer_chunks)
 sleep 14
-n2=$(chunks)
+n2=$(buffer_chunks)
 tap_ok "$(test "$n2" -ge 1; echo $?)" "outage: the records wait in buffer chunks on disk ($n1, then $n2 chunks)"
 kill -USR2 "$ES_PID"	# up again
 wait $G
-want=$(expected "$STATE/logs")
-wait_for 40 sh -c "[ \"\$($ESCTL $ES_PORT count 'spire-logs-*')\" = $want ]"
-tap_is "$(count)" "$want" "outage: every record arrived after it"
+want=$(kept_count "$STATE/logs")
+es_wait_count 40 "$want"
+tap_is "$(es_count)" "$want" "outage: every record arrived after it"
 kill -TERM "$SP"; wait "$SP"
 tap_is $? 0 "outage: the shipper stops with 0"
-exact outage "$STATE/logs"
+es_exact outage "$STATE/logs"
 
 # --- kill -9, five times -----------------------------------------------------
 $ESCTL "$ES_PORT" reset > /dev/null
-use_state kill9
-start_shipper
+state_use kill9
+shipper_start
 follow_gen --seed 32 --duration 16
 for i in 1 2 3 4 5; do
 	sleep 2.5
 	kill -KILL "$SP"; wait "$SP" 2>/dev/null
-	start_shipper
+	shipper_start
 done
 wait $G
-want=$(expected "$STATE/logs")
-wait_for 40 sh -c "[ \"\$($ESCTL $ES_PORT count 'spire-logs-*')\" = $want ]"
-tap_is "$(count)" "$want" "kill -9 x5: the exact count after the last restart"
-exact kill9 "$STATE/logs"
+want=$(kept_count "$STATE/logs")
+es_wait_count 40 "$want"
+tap_is "$(es_count)" "$want" "kill -9 x5: the exact count after the last restart"
+es_exact kill9 "$STATE/logs"
 kill -TERM "$SP"; wait "$SP"
 
 # --- documents the mapping rejects -------------------------------------------
 $ESCTL "$ES_PORT" reset > /dev/null
-use_state dead
+state_use dead
 d="$STATE/logs"
 f="$d/spire-server-0_spire-system_spire-server-$(printf '%064d' 7).log"
 line() {	# line TIME INNER-JSON — a Docker json-file line
@@ -181,7 +132,7 @@ line() {	# line TIME INNER-JSON — a Docker json-file line
 } > "$f"
 backfill "$d" dead
 tap_is $? 1 "dead letters: the backfill exits 1 (not everything was indexed)"
-tap_is "$(count)" 2 "dead letters: everything else is indexed"
+tap_is "$(es_count)" 2 "dead letters: everything else is indexed"
 dl="$STATE/state/buffer/dead-letter.ndjson"
 tap_is "$(wc -l < "$dl" 2>/dev/null)" 2 "dead letters: the two rejected documents are in the dead-letter file"
 tap_grep '"status":400.*(document|mapper)_parsing_exception.*"document":\{.*bad metrics' "$dl" \

@@ -733,6 +733,75 @@ START_TEST(test_exact_physical_limit)
 }
 END_TEST
 
+/*
+ * What a long line grew is given back once it is out, as it is when a
+ * file is read again from its position: a node has many files, and
+ * each would otherwise keep buffers the size of the longest line it met.
+ */
+START_TEST(test_long_lines_let_go)
+{
+	enum { KEEP = 16 * 1024, PIECE = 16384, PIECES = 12 };	/* framer.c */
+	struct strbuf	 in = STRBUF_INIT;
+	char		*piece = xmalloc(PIECE);
+	size_t		 i;
+
+	init(ENVELOPE_CRI, 0);
+	memset(piece, 'p', PIECE);
+	for (i = 0; i < PIECES; i++) {
+		sb_adds(&in, T1 " stdout P ");
+		sb_add(&in, piece, PIECE);
+		sb_addc(&in, '\n');
+	}
+	sb_adds(&in, T1 " stdout F end\n" T1 " stdout F short\n");
+	feed(in.buf, 100);			/* a long line carried */
+	ck_assert_uint_eq(fr.carry.len, 100);
+	feed(in.buf + 100, in.len - 100);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_uint_eq(out.v[0].len, PIECES * PIECE + 3);
+	ck_assert_uint_eq(out.v[0].physical, PIECES + 1);
+	ck_assert_line(1, "short");
+	for (i = 0; i < FRAMER_STREAMS; i++)
+		ck_assert_uint_le(fr.part[i].buf.cap, KEEP);
+	ck_assert_uint_le(fr.carry.cap, KEEP);
+	/* A long physical line carried over reads. */
+	sb_reset(&in);
+	sb_adds(&in, T1 " stdout F ");
+	sb_add(&in, piece, PIECE);
+	sb_add(&in, piece, PIECE);
+	feed(in.buf, in.len);
+	ck_assert_uint_gt(fr.carry.cap, KEEP);
+	FEED("\n" T1 " stdout F ok\n");
+	ck_assert_uint_eq(out.n, 4);
+	ck_assert_uint_le(fr.carry.cap, KEEP);
+	/* A long Docker line unescaped, then an ordinary one. */
+	init(ENVELOPE_DOCKER, 0);
+	sb_reset(&in);
+	sb_adds(&in, "{\"log\":\"");
+	sb_add(&in, piece, PIECE);
+	sb_add(&in, piece, PIECE);
+	sb_adds(&in, "\\n\",\"stream\":\"stdout\",\"time\":\"" T1 "\"}\n");
+	feed(in.buf, in.len);
+	ck_assert_uint_gt(fr.scratch.cap, KEEP);
+	FEED("{\"log\":\"ok\\n\",\"stream\":\"stdout\",\"time\":\"" T1 "\"}\n");
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_line(1, "ok");
+	ck_assert_uint_le(fr.scratch.cap, KEEP);
+	/* A read again from a position forgets the partial line it held. */
+	init(ENVELOPE_CRI, 0);
+	sb_reset(&in);
+	sb_adds(&in, T1 " stdout P ");
+	sb_add(&in, piece, PIECE);
+	sb_add(&in, piece, PIECE);
+	sb_addc(&in, '\n');
+	feed(in.buf, in.len);
+	ck_assert_uint_gt(fr.part[STREAM_STDOUT].buf.cap, KEEP);
+	framer_reset(&fr, 0);
+	ck_assert_uint_le(fr.part[STREAM_STDOUT].buf.cap, KEEP);
+	sb_free(&in);
+	free(piece);
+}
+END_TEST
+
 /* --- finish and reset ----------------------------------------------------- */
 
 START_TEST(test_finish_pending)
@@ -832,6 +901,7 @@ test_suite(void)
 	tcase_add_test(tm, test_runaway_bytes);
 	tcase_add_test(tm, test_long_line_after_carry);
 	tcase_add_test(tm, test_exact_physical_limit);
+	tcase_add_test(tm, test_long_lines_let_go);
 	tcase_set_timeout(tm, 60);
 	suite_add_tcase(s, tm);
 	return s;

@@ -386,6 +386,30 @@ START_TEST(test_reset_loop)
 }
 END_TEST
 
+/* A batch of a whole read (a file caught up) leaves no big arrays behind. */
+START_TEST(test_reset_after_large)
+{
+	size_t	 i;
+
+	for (i = 0; i < 5000; i++) {
+		batch_begin(&b);
+		add_copy("log", "0123456789");
+		add_str("level", "error");
+		batch_alloc(&b, 200);
+		batch_commit(&b);
+	}
+	ck_assert_uint_ge(b.cap_recs, 5000);
+	ck_assert_uint_ge(b.cap_fields, 10000);
+	batch_reset(&b);
+	ck_assert_uint_le(b.cap_recs, 128);	/* record.c's RECS_KEEP */
+	ck_assert_uint_le(b.cap_fields, 1024);	/* and FIELDS_KEEP */
+	batch_begin(&b);
+	add_str("a", "b");
+	batch_commit(&b);
+	ck_assert_str_eq(js(&b.recs[0]), "{\"a\":\"b\"}");
+}
+END_TEST
+
 START_TEST(test_shrink_last)
 {
 	char	*p, *q;
@@ -843,6 +867,7 @@ test_suite(void)
 	tcase_add_test(ta, test_rollback_across_chunks);
 	tcase_add_test(ta, test_reset_reuses);
 	tcase_add_test(ta, test_reset_loop);
+	tcase_add_test(ta, test_reset_after_large);
 	tcase_add_test(ta, test_shrink_last);
 	tcase_add_test(ta, test_shrink_last_new_chunk);
 	suite_add_tcase(s, ta);

@@ -1,0 +1,199 @@
+# tests/lib_outputs.sh — what the tests that follow logs into
+# Elasticsearch (the emulator) or Kafka (the mock cluster) share: the
+# shipped configuration made quick, a fresh state directory per run, the
+# shipper and the generator in the background, and the exact checks of
+# what arrived against the generator's ground truth.
+#
+# Sourced after tests/lib.sh. The shipper reads $CONF; a run's logs,
+# positions and buffer live under $STATE (state_use).
+
+# es_conf FILE — the shipped Elasticsearch configuration, quicker to
+# flush and to retry.
+es_conf() {
+	sed -e 's/flush_interval 5s/flush_interval 1s/' \
+	    -e 's/retry_max_interval 30/retry_max_interval 2/' \
+	    -e 's/refresh_interval 60s/refresh_interval 1/' \
+	    "$top_srcdir/templates/spire-shipper-elasticsearch.conf" > "$1"
+}
+
+# kafka_conf FILE — the shipped pipeline ending in a kafka2 match on
+# $KAFKA_BROKERS, with headers and a quick file buffer.
+kafka_conf() {
+	"$PYTHON3" - "$top_srcdir/templates/spire-shipper-elasticsearch.conf" \
+	    "$1" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+s = s[:s.index("<match kubernetes.spire.**>")].replace(
+    "refresh_interval 60s", "refresh_interval 1")
+open(sys.argv[2], "w").write(s + """<match kubernetes.spire.**>
+  @type kafka2
+  brokers "#{ENV['KAFKA_BROKERS']}"
+  default_topic spire
+  headers {"x-team":"security"}
+  headers_from_record {"x-event":"$.security_event"}
+  <format>
+    @type "#{ENV['KAFKA_FORMAT'] || 'json'}"
+  </format>
+  <buffer>
+    @type file
+    path "#{ENV['SPIRE_SHIPPER_STATE']}/buffer"
+    flush_interval 1s
+    chunk_limit_size 256k
+    flush_thread_count 4
+    retry_max_interval 2
+    retry_forever true
+  </buffer>
+</match>
+""")
+PY
+}
+
+# state_use NAME — where the logs, pos files and buffer of a run live
+# ($WORK/NAME), exported for the shipped configurations.
+state_use() {
+	STATE="$WORK/$1"
+	mkdir -p "$STATE/logs" "$STATE/state"
+	SPIRE_LOG_DIR="$STATE/logs" SPIRE_SHIPPER_STATE="$STATE/state"
+	ES_HOST=127.0.0.1 SPIRE_SHIPPER_TEMPLATES="$top_srcdir/templates"
+	export SPIRE_LOG_DIR SPIRE_SHIPPER_STATE ES_HOST ES_PORT \
+	    SPIRE_SHIPPER_TEMPLATES
+}
+
+# shipper_start — the shipper on $CONF in the background (SP), its
+# output and log appended in $STATE.
+shipper_start() {
+	"$SHIPPER" -c "$CONF" >> "$STATE/shipper.out" 2>> "$STATE/shipper.log" &
+	SP=$!
+	TAP_PIDS="$TAP_PIDS $SP"
+}
+
+# gen_follow GEN-ARGS... — the generator writing into $STATE/logs in
+# real time, in the background (G).
+gen_follow() {
+	$GEN --out "$STATE/logs" --quiet --follow "$@" &
+	G=$!
+	TAP_PIDS="$TAP_PIDS $G"
+}
+
+# kept_count DIR — the WARN/ERROR and audit records of DIR's manifest.
+kept_count() {
+	echo $(( $(json_get "$1/manifest.json" totals.warn_error_records) + \
+	    $(json_get "$1/manifest.json" totals.audit_not_warn_error) ))
+}
+
+# buffer_chunks — the chunk files in the run's buffer.
+buffer_chunks() {
+	ls "$STATE/state/buffer/"*.chunk 2>/dev/null | wc -l
+}
+
+# --- Elasticsearch -------------------------------------------------------------
+
+es_count() {
+	$ESCTL "$ES_PORT" count 'spire-logs-*' 2>/dev/null
+}
+
+# es_wait_count SECONDS N — until the indices hold N documents.
+es_wait_count() {
+	wait_for "$1" sh -c "[ \"\$($ESCTL $ES_PORT count 'spire-logs-*')\" = $2 ]"
+}
+
+# es_exact NAME DIR — the indexed documents are exactly DIR's expected
+# WARN/ERROR and audit records: none missing, none twice.
+es_exact() {
+	$ESCTL --timeout 600 "$ES_PORT" docs 'spire-logs-*' | "$PYTHON3" -c '
+import json, sys
+for src in json.load(sys.stdin).values():
+    print(json.dumps(src))' > "$WORK/$1.docs"
+	$OUTCOUNT --expected "$2/expected_kept.tsv" --audit "$WORK/$1.docs" \
+	    > "$WORK/$1.count" 2>&1
+	_rc=$?
+	tap_ok $_rc "$1: exactly the expected WARN/ERROR and audit records, none missing, none twice"
+	[ $_rc -eq 0 ] || sed 's/^/# /' "$WORK/$1.count" | head -5
+}
+
+# --- Kafka ---------------------------------------------------------------------
+
+MOCK="$top_builddir/tests/kafka_mock"
+
+# mock_start NAME — a fresh cluster in $WORK/NAME (M, its pid MP);
+# commands go to fd 3; exports KAFKA_BROKERS.
+mock_start() {
+	M="$WORK/$1"
+	mkdir -p "$M"
+	mkfifo "$M/cmd"
+	"$MOCK" "$M" < "$M/cmd" 2> "$M/mock.log" &
+	MP=$!
+	TAP_PIDS="$TAP_PIDS $MP"
+	exec 3> "$M/cmd"
+	wait_for 10 test -s "$M/bootstrap" || return 1
+	KAFKA_BROKERS=$(cat "$M/bootstrap")
+	export KAFKA_BROKERS
+}
+
+mock_stop() {
+	echo quit >&3
+	exec 3>&-
+	wait "$MP"
+}
+
+consumed() {
+	cat "$M/consumed.count" 2>/dev/null
+}
+
+# consumed_wait SECONDS N — until the cluster's consumer has N messages.
+consumed_wait() {
+	wait_for "$1" sh -c "[ \"\$(cat $M/consumed.count)\" -ge $2 ]"
+}
+
+# kafka_check NAME DIR — the consumed messages against DIR's ground
+# truth: values exactly the expected records once each after dropping
+# repeats of a source-id header (how many: $WORK/NAME.repeats), keys and
+# headers as configured, one partition and increasing offsets per key
+# and file.
+kafka_check() {
+	"$PYTHON3" - "$M/consumed.ndjson" "$WORK/$1" <<'PY'
+import collections, json, re, sys
+seen, out, bad = {}, open(sys.argv[2] + ".values", "w"), []
+last = {}
+part_of = {}
+repeats = 0
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    h, v = m["headers"], json.loads(m["value"])
+    sid = h.get("spire-shipper-source-id", "")
+    if not re.fullmatch(r"[0-9a-f]{32}", sid):
+        bad.append("source-id header " + sid)
+    if h.get("x-team") != "security":
+        bad.append("x-team header")
+    if h.get("x-event") != v.get("security_event"):
+        bad.append("x-event header %r" % h.get("x-event"))
+    want = v.get("spiffe_id")
+    if want is None and not re.fullmatch(r"spire-(server|agent)-[^_/]+", m["key"] or ""):
+        bad.append("pod key %r" % m["key"])
+    elif want is not None and m["key"] != want:
+        bad.append("key %r for spiffe_id %r" % (m["key"], want))
+    if part_of.setdefault(m["key"], m["partition"]) != m["partition"]:
+        bad.append("key %r in two partitions" % m["key"])
+    if sid in seen:
+        repeats += 1
+        if seen[sid] != m["value"]:
+            bad.append("source-id %s repeated with another value" % sid)
+        continue
+    seen[sid] = m["value"]
+    k = (m["key"], sid[:16])
+    if k in last and (last[k][0] == m["partition"] and last[k][1] > int(sid[16:], 16)):
+        bad.append("order of key %r broken" % m["key"])
+    last[k] = (m["partition"], int(sid[16:], 16))
+    out.write(json.dumps(v) + "\n")
+open(sys.argv[2] + ".repeats", "w").write("%d\n" % repeats)
+for b in sorted(set(bad))[:5]:
+    print("#   " + b)
+sys.exit(1 if bad else 0)
+PY
+	tap_ok $? "$1: keys (SPIFFE ID, else pod), headers and source-id as configured, one partition per key, order kept per key"
+	$OUTCOUNT --expected "$2/expected_kept.tsv" --audit "$WORK/$1.values" \
+	    > "$WORK/$1.count" 2>&1
+	_rc=$?
+	tap_ok $_rc "$1: the values are exactly the expected WARN/ERROR and audit records"
+	[ $_rc -eq 0 ] || sed 's/^/# /' "$WORK/$1.count" | head -5
+}
