@@ -265,6 +265,7 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	struct kafka	*k = opaque;
 	char		 why[512], advice[1024];
+	const char	*adv;
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, why, sizeof why);
@@ -274,11 +275,12 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		k->fatal = true;
 		return;
 	}
-	log_warn("%s: %s: %s%s", k->who, rd_kafka_err2name(err), reason,
-	    broker_unreachable(err) ? "; librdkafka reconnects by itself and "
-	    "the records wait in the buffer (if this goes on, check the "
-	    "brokers and the network to them)" :
-	    error_advice(k, err, reason, advice, sizeof advice));
+	adv = error_advice(k, err, reason, advice, sizeof advice);
+	if (*adv == '\0' && broker_unreachable(err))
+		adv = "; librdkafka reconnects by itself and the records wait "
+		    "in the buffer (if this goes on, check the brokers and the "
+		    "network to them)";
+	log_warn("%s: %s: %s%s", k->who, rd_kafka_err2name(err), reason, adv);
 }
 
 static void
