@@ -170,6 +170,9 @@ load_line(struct posfile *pf, const char *line, size_t len)
 	if ((old = posfile_find(pf, path, ino)) != NULL) {
 		char	*was = old->path;
 
+		/* Found by inode, the old path may differ: its key goes too
+		 * (the map keeps the entry's own string, not a copy). */
+		strmap_del(&pf->by_path, was, old);
 		old->path = path;
 		strmap_set(&pf->by_path, path, old);
 		free(was);
