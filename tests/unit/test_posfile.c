@@ -341,6 +341,25 @@ START_TEST(test_follow_inodes)
 }
 END_TEST
 
+/* A file found by inode under a new path, then a new file at its old path:
+ * the old path's key must be gone from the map, not left pointing at the
+ * freed string (a use after free found by fuzz_posfile; AddressSanitizer
+ * sees it in make check's sanitizer build, the plain build cannot). */
+START_TEST(test_follow_inodes_old_path_reused)
+{
+	PUT(pos, "/old\t0000000000000010\t0000000000000007\n"
+	    "/new\t0000000000000020\t0000000000000007\n"
+	    "/old\t0000000000000030\t0000000000000009\n");
+	open_ok(true);
+	ck_assert_uint_eq(posfile_count(&pf), 2);
+	ck_assert_str_eq(posfile_find(&pf, "/x", 7)->path, "/new");
+	ck_assert_str_eq(posfile_find(&pf, "/x", 9)->path, "/old");
+	ck_assert_uint_eq(posfile_find(&pf, "/x", 9)->offset, 0x30);
+	add("/old", 11, 0x40);	/* a third file there: one more key */
+	ck_assert_uint_eq(posfile_count(&pf), 3);
+}
+END_TEST
+
 /* --- one line ----------------------------------------------------------- */
 
 static int
@@ -634,6 +653,7 @@ test_suite(void)
 	tcase_add_test(tf, test_load_empty_files);
 	tcase_add_test(tf, test_unwatched_after_live);
 	tcase_add_test(tf, test_follow_inodes);
+	tcase_add_test(tf, test_follow_inodes_old_path_reused);
 	tcase_add_test(tf, test_add_bad_path);
 	tcase_add_test(tf, test_open_errors);
 	suite_add_tcase(s, tf);
