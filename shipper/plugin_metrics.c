@@ -214,9 +214,19 @@ buffer_live(void *arg, struct strbuf *why)
 	return health_unacked_ok(buffer_stats(o->buffer)->oldest_ms, what, why);
 }
 
+static bool
+output_ready(void *arg, struct strbuf *why)
+{
+	const struct output	*o = arg;
+
+	return o->ops->ready(o, why);
+}
+
 void
 plugin_health_register(struct output *o)
 {
+	if (o->ops->ready != NULL)
+		health_register(HEALTH_READY, o->ops->name, output_ready, o);
 	if (o->buffer == NULL)
 		return;
 	health_register(HEALTH_READY, "buffer", buffer_ready, o);

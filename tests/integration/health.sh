@@ -1,0 +1,189 @@
+#!/bin/sh
+# health.sh — /ready and /live say what is wrong, and recover, live:
+#   - an Elasticsearch output whose credentials the cluster refuses (a
+#     401 while installing the template, then a 403 to a bulk request)
+#     is not ready, saying why, until a request is accepted;
+#   - a kafka2 output whose SASL handshake fails, or whose topic the
+#     cluster refuses, is not ready until a record is delivered;
+#   - an output nothing answers is ready, but not live once a record has
+#     waited longer than liveness_max_unacked_age;
+#   - a buffer chunk found damaged when it is read back for sending
+#     fails /live until a restart, which keeps its good records and sets
+#     the damaged file aside as .corrupt; then /live is 200 again.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$top_srcdir/tests/lib_outputs.sh"
+. "$top_srcdir/tests/peers.sh"
+
+mkdir -p "$WORK/logs"
+
+# fetch PORT PATH — the status on the first line, then the body.
+fetch() {
+	"$PYTHON3" -c 'import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=5)
+except urllib.error.HTTPError as e:
+    r = e
+except OSError:
+    print("refused"); sys.exit(0)
+print(r.status); sys.stdout.write(r.read().decode())' "http://127.0.0.1:$1$2"
+}
+# answers PORT PATH STATUS [PATTERN] — PATH answers STATUS (with a body
+# matching PATTERN); the answer is kept in $WORK/answer.
+answers() {
+	fetch "$1" "$2" > "$WORK/answer"
+	[ "$(head -1 "$WORK/answer")" = "$3" ] &&
+	    { [ -z "$4" ] || grep -Eq -- "$4" "$WORK/answer"; }
+}
+# lines FILE N — N more CRI lines of a SPIRE error appended to FILE.
+lines() {
+	"$PYTHON3" -c 'import sys
+with open(sys.argv[1], "a") as f:
+    for i in range(int(sys.argv[2])):
+        f.write("2024-05-01T08:00:00.%09dZ stderr F {\"level\":\"error\",'\
+'\"msg\":\"Failed to attest\",\"n\":%d,\"pad\":\"%s\"}\n" % (i, i, "x" * 200))' "$1" "$2"
+}
+# conf NAME PORT AGE — a tail of $WORK/logs/NAME.log, the prometheus
+# source on PORT and liveness_max_unacked_age AGE; the <match> from stdin.
+conf() {
+	cat <<CONF
+<system>
+  liveness_max_unacked_age $3
+</system>
+<source>
+  @type tail
+  path $WORK/logs/$1.log
+  pos_file $WORK/$1.pos
+  tag k.$1
+  read_from_head true
+  <parse>
+    @type container
+  </parse>
+</source>
+<source>
+  @type prometheus
+  bind 127.0.0.1
+  port $2
+</source>
+<match k.**>
+CONF
+	cat
+	echo "</match>"
+}
+# start NAME — the shipper on $WORK/NAME.conf; its pid in SP_NAME.
+start() {
+	"$SHIPPER" -c "$WORK/$1.conf" >> "$WORK/$1.out" 2>> "$WORK/$1.log" &
+	eval "SP_$1=$!"
+	TAP_PIDS="$TAP_PIDS $!"
+}
+stop() {
+	eval "kill -TERM \$SP_$1; wait \$SP_$1"
+}
+# buffer NAME — a quick file buffer under $WORK/NAME.buffer.
+buffer() {
+	printf '  <buffer>\n    @type file\n    path %s/%s.buffer\n    flush_interval 1s\n    retry_wait 1s\n    retry_max_interval 1\n  </buffer>\n' "$WORK" "$1"
+}
+
+# --- Elasticsearch: refused credentials ----------------------------------------
+es_start es --user elastic --password right-pw ||
+    tap_ok 1 "the emulator starts"
+P_ES=$(free_port)
+lines "$WORK/logs/es.log" 20
+{ cat <<CONF
+  @type elasticsearch
+  host 127.0.0.1
+  port $ES_PORT
+  user elastic
+  password wrong-pw
+  logstash_format true
+  logstash_prefix spire-logs
+  template_name spire-logs
+  template_file $top_srcdir/templates/spire-logs-template.json
+CONF
+buffer es; } | conf es "$P_ES" 0 > "$WORK/es.conf"
+start es
+wait_for 30 answers "$P_ES" /ready 503 "refuses its credentials"
+tap_ok $? "Elasticsearch answers 401 to the template's installation: /ready is 503"
+tap_grep '<match k\.\*\*> at .*es\.conf:[0-9]+: Elasticsearch refuses its credentials \(cannot check the (ILM policy|index template): http://127\.0\.0\.1:[0-9]+/_[a-z_/-]+: HTTP 401: security_exception: unable to authenticate user \[elastic\]' \
+    "$WORK/answer" "the body names the output, the step, the status and Elasticsearch's reason"
+answers "$P_ES" /live 200
+tap_ok $? "/live stays 200: a restart would not fix credentials"
+$ESCTL "$ES_PORT" credentials '{"password": "wrong-pw"}' > /dev/null
+wait_for 60 answers "$P_ES" /ready 200
+tap_ok $? "once the cluster takes the credentials, /ready is 200 again"
+wait_for 30 sh -c "[ \"\$($ESCTL --user elastic:wrong-pw $ES_PORT count 'spire-logs-*')\" = 20 ]"
+tap_ok $? "and the records waiting in the buffer are indexed"
+
+$ESCTL "$ES_PORT" faults '{"status_override": 403}' > /dev/null
+lines "$WORK/logs/es.log" 5
+wait_for 30 answers "$P_ES" /ready 503 \
+    'refuses its credentials \(POST http://127\.0\.0\.1:[0-9]+/_bulk: HTTP 403: security_exception: action \[indices:data/write/bulk\] is unauthorized.*check user and password or api_key'
+tap_ok $? "a bulk request answered 403 as a whole: /ready is 503, saying what to check"
+$ESCTL "$ES_PORT" faults '{"status_override": 0}' > /dev/null
+wait_for 30 answers "$P_ES" /ready 200
+tap_ok $? "the next bulk request accepted: /ready is 200"
+stop es
+tap_is $? 0 "the shipper stops cleanly"
+
+# --- Kafka: SASL refused, a topic refused --------------------------------------
+if [ -x "$MOCK" ] && mock_start kmock; then
+	P_K=$(free_port)
+	: > "$WORK/logs/sasl.log"
+	lines "$WORK/logs/sasl.log" 5
+	{ cat <<CONF
+  @type kafka2
+  brokers $KAFKA_BROKERS
+  default_topic spire
+  username alice
+  password not-that
+  sasl_over_ssl false
+CONF
+	buffer sasl; } | conf sasl "$P_K" 0 > "$WORK/sasl.conf"
+	start sasl
+	wait_for 60 answers "$P_K" /ready 503 "Kafka refuses its credentials"
+	tap_ok $? "a broker that fails the SASL handshake: /ready is 503"
+	tap_grep 'at .*sasl\.conf:[0-9]+: Kafka refuses its credentials or their rights \(_AUTHENTICATION: .*check username, password and scram_mechanism' \
+	    "$WORK/answer" "the body names the output, librdkafka's error and what to check"
+	stop sasl
+
+	P_T=$(free_port)
+	lines "$WORK/logs/acl.log" 5
+	{ cat <<CONF
+  @type kafka2
+  brokers $KAFKA_BROKERS
+  default_topic spire
+CONF
+	buffer acl; } | conf acl "$P_T" 0 > "$WORK/acl.conf"
+	echo "errors 4 29" >&3	# TOPIC_AUTHORIZATION_FAILED
+	start acl
+	wait_for 60 answers "$P_T" /ready 503 "TOPIC_AUTHORIZATION_FAILED|Topic authorization failed"
+	tap_ok $? "a topic the cluster refuses to this user: /ready is 503"
+	wait_for 60 answers "$P_T" /ready 200
+	tap_ok $? "once a record is delivered, /ready is 200 again"
+	consumed_wait 30 5
+	tap_ok $? "and the records arrived"
+	stop acl
+	mock_stop
+else
+	tap_skip "kafka2 readiness" "no tests/kafka_mock (make check builds it)"
+fi
+
+# --- an output nothing answers ---------------------------------------------------
+P_D=$(free_port)
+lines "$WORK/logs/down.log" 3
+{ cat <<CONF
+  @type elasticsearch
+  host 127.0.0.1
+  port $(free_port)
+  request_timeout 1s
+CONF
+buffer down; } | conf down "$P_D" 2s > "$WORK/down.conf"
+start down
+wait_for 30 answers "$P_D" /live 503 "oldest unacknowledged record has waited"
+tap_ok $? "an output nothing answers: /live is 503 after liveness_max_unacked_age"
+tap_grep 'the buffer of <match> at .*down\.conf:[0-9]+: the oldest unacknowledged record has waited [0-9]+ s \(liveness_max_unacked_age 2 s\)' \
+    "$WORK/answer" "the body names the buffer, the age and the limit"
+answers "$P_D" /ready 200
+tap_ok $? "while /ready stays 200: nothing a restart of this pod would change is wrong with it"
+stop down
+
+tap_done
