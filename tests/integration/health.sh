@@ -8,7 +8,7 @@
 #   - an output nothing answers is ready, but not live once a record has
 #     waited longer than liveness_max_unacked_age;
 #   - a buffer chunk found damaged when it is read back for sending
-#     fails /live until a restart, which keeps its good records and sets
+#     fails /live until a restart, which sends its good records and sets
 #     the damaged file aside as .corrupt; then /live is 200 again.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/lib_outputs.sh"
@@ -84,7 +84,7 @@ buffer() {
 }
 
 # --- Elasticsearch: refused credentials ----------------------------------------
-es_start es --user elastic --password right-pw ||
+es_start es --user elastic --password old-pw ||
     tap_ok 1 "the emulator starts"
 P_ES=$(free_port)
 lines "$WORK/logs/es.log" 20
@@ -93,7 +93,7 @@ lines "$WORK/logs/es.log" 20
   host 127.0.0.1
   port $ES_PORT
   user elastic
-  password wrong-pw
+  password new-pw
   logstash_format true
   logstash_prefix spire-logs
   template_name spire-logs
@@ -107,10 +107,10 @@ tap_grep '<match k\.\*\*> at .*es\.conf:[0-9]+: Elasticsearch refuses its creden
     "$WORK/answer" "the body names the output, the step, the status and Elasticsearch's reason"
 answers "$P_ES" /live 200
 tap_ok $? "/live stays 200: a restart would not fix credentials"
-$ESCTL "$ES_PORT" credentials '{"password": "wrong-pw"}' > /dev/null
+$ESCTL "$ES_PORT" credentials '{"password": "new-pw"}' > /dev/null
 wait_for 60 answers "$P_ES" /ready 200
 tap_ok $? "once the cluster takes the credentials, /ready is 200 again"
-wait_for 30 sh -c "[ \"\$($ESCTL --user elastic:wrong-pw $ES_PORT count 'spire-logs-*')\" = 20 ]"
+wait_for 30 sh -c "[ \"\$($ESCTL --user elastic:new-pw $ES_PORT count 'spire-logs-*')\" = 20 ]"
 tap_ok $? "and the records waiting in the buffer are indexed"
 
 $ESCTL "$ES_PORT" faults '{"status_override": 403}' > /dev/null
@@ -123,6 +123,43 @@ wait_for 30 answers "$P_ES" /ready 200
 tap_ok $? "the next bulk request accepted: /ready is 200"
 stop es
 tap_is $? 0 "the shipper stops cleanly"
+
+# --- a buffer chunk damaged under the running shipper --------------------------
+P_C=$(free_port)
+lines "$WORK/logs/crc.log" 10
+{ cat <<CONF
+  @type elasticsearch
+  host 127.0.0.1
+  port $ES_PORT
+  user elastic
+  password new-pw
+  index_name crc-logs
+CONF
+buffer crc; } | conf crc "$P_C" 0 > "$WORK/crc.conf"
+$ESCTL "$ES_PORT" faults '{"status_override": 503}' > /dev/null
+start crc
+wait_for 30 sh -c "ls $WORK/crc.buffer/*.chunk" > "$WORK/crc.chunks"
+tap_is "$(wc -l < "$WORK/crc.chunks")" 1 "Elasticsearch answers 503: the records wait in a chunk"
+# The first entry's payload, 8 bytes of magic and 8 of header in.
+printf 'X' | dd of="$(cat "$WORK/crc.chunks")" bs=1 seek=20 conv=notrunc 2> /dev/null
+wait_for 30 answers "$P_C" /live 503 "does not read as it was written"
+tap_ok $? "the chunk changed on disk: /live is 503 once it is read back for sending"
+tap_grep 'the buffer of <match> at .*crc\.conf:[0-9]+: buffer chunk .*\.chunk: entry 1 of 10 \(at byte 8\) does not read as it was written \(its CRC\).*a restart recovers the chunk' \
+    "$WORK/answer" "the body names the buffer, the chunk, the entry and the remedy"
+fetch "$P_C" /metrics > "$WORK/crc.metrics"
+tap_grep '^spire_shipper_buffer_damaged_chunks\{plugin_id="[^"]+",type="elasticsearch"\} 1$' \
+    "$WORK/crc.metrics" "spire_shipper_buffer_damaged_chunks counts it"
+answers "$P_C" /ready 200
+tap_ok $? "/ready stays 200"
+stop crc
+$ESCTL "$ES_PORT" faults '{"status_override": 0}' > /dev/null
+start crc
+wait_for 30 sh -c "[ \"\$($ESCTL --user elastic:new-pw $ES_PORT count crc-logs)\" = 9 ]"
+tap_ok $? "after the restart the 9 entries that check are indexed"
+answers "$P_C" /live 200
+tap_ok $? "and /live is 200: damage set aside at start is not for a restart to fix"
+tap_is "$(ls "$WORK/crc.buffer/"*.corrupt | wc -l)" 1 "the damaged file is kept as .corrupt"
+stop crc
 
 # --- Kafka: SASL refused, a topic refused --------------------------------------
 if [ -x "$MOCK" ] && mock_start kmock; then
