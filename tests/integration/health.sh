@@ -42,10 +42,11 @@ with open(sys.argv[1], "a") as f:
         f.write("2024-05-01T08:00:00.%09dZ stderr F {\"level\":\"error\",'\
 '\"msg\":\"Failed to attest\",\"n\":%d,\"pad\":\"%s\"}\n" % (i, i, "x" * 200))' "$1" "$2"
 }
-# conf NAME PORT AGE — a tail of $WORK/logs/NAME.log, the prometheus
-# source on PORT and liveness_max_unacked_age AGE; the <match> from stdin.
+# conf NAME PORT AGE — $WORK/NAME.conf: a tail of $WORK/logs/NAME.log,
+# the prometheus source on PORT, liveness_max_unacked_age AGE, and the
+# output from stdin with a quick file buffer in $WORK/NAME.buffer.
 conf() {
-	cat <<CONF
+	{ cat <<CONF
 <system>
   liveness_max_unacked_age $3
 </system>
@@ -67,7 +68,17 @@ conf() {
 <match k.**>
 CONF
 	cat
-	echo "</match>"
+	cat <<CONF
+  <buffer>
+    @type file
+    path $WORK/$1.buffer
+    flush_interval 1s
+    retry_wait 1s
+    retry_max_interval 1
+  </buffer>
+</match>
+CONF
+	} > "$WORK/$1.conf"
 }
 # start NAME — the shipper on $WORK/NAME.conf; its pid in SP_NAME.
 start() {
@@ -78,9 +89,11 @@ start() {
 stop() {
 	eval "kill -TERM \$SP_$1; wait \$SP_$1"
 }
-# buffer NAME — a quick file buffer under $WORK/NAME.buffer.
-buffer() {
-	printf '  <buffer>\n    @type file\n    path %s/%s.buffer\n    flush_interval 1s\n    retry_wait 1s\n    retry_max_interval 1\n  </buffer>\n' "$WORK" "$1"
+# expect PORT PATH STATUS PATTERN WHAT — within 60 s PATH answers STATUS
+# with a body matching PATTERN.
+expect() {
+	wait_for 60 answers "$1" "$2" "$3" "$4"
+	tap_ok $? "$5"
 }
 
 # --- Elasticsearch: refused credentials ----------------------------------------
@@ -88,7 +101,7 @@ es_start es --user elastic --password old-pw ||
     tap_ok 1 "the emulator starts"
 P_ES=$(free_port)
 lines "$WORK/logs/es.log" 20
-{ cat <<CONF
+conf es "$P_ES" 0 <<CONF
   @type elasticsearch
   host 127.0.0.1
   port $ES_PORT
@@ -99,35 +112,32 @@ lines "$WORK/logs/es.log" 20
   template_name spire-logs
   template_file $top_srcdir/templates/spire-logs-template.json
 CONF
-buffer es; } | conf es "$P_ES" 0 > "$WORK/es.conf"
 start es
-wait_for 30 answers "$P_ES" /ready 503 "refuses its credentials"
-tap_ok $? "Elasticsearch answers 401 to the template's installation: /ready is 503"
+expect "$P_ES" /ready 503 "refuses its credentials" \
+    "Elasticsearch answers 401 to the template's installation: /ready is 503"
 tap_grep '<match k\.\*\*> at .*es\.conf:[0-9]+: Elasticsearch refuses its credentials \(cannot check the (ILM policy|index template): http://127\.0\.0\.1:[0-9]+/_[a-z_/-]+: HTTP 401: security_exception: unable to authenticate user \[elastic\]' \
     "$WORK/answer" "the body names the output, the step, the status and Elasticsearch's reason"
 answers "$P_ES" /live 200
 tap_ok $? "/live stays 200: a restart would not fix credentials"
 $ESCTL "$ES_PORT" credentials '{"password": "new-pw"}' > /dev/null
-wait_for 60 answers "$P_ES" /ready 200
-tap_ok $? "once the cluster takes the credentials, /ready is 200 again"
+expect "$P_ES" /ready 200 "" "once the cluster takes the credentials, /ready is 200 again"
 wait_for 30 sh -c "[ \"\$($ESCTL --user elastic:new-pw $ES_PORT count 'spire-logs-*')\" = 20 ]"
 tap_ok $? "and the records waiting in the buffer are indexed"
 
 $ESCTL "$ES_PORT" faults '{"status_override": 403}' > /dev/null
 lines "$WORK/logs/es.log" 5
-wait_for 30 answers "$P_ES" /ready 503 \
-    'refuses its credentials \(POST http://127\.0\.0\.1:[0-9]+/_bulk: HTTP 403: security_exception: action \[indices:data/write/bulk\] is unauthorized.*check user and password or api_key'
-tap_ok $? "a bulk request answered 403 as a whole: /ready is 503, saying what to check"
+expect "$P_ES" /ready 503 \
+    'refuses its credentials \(POST http://127\.0\.0\.1:[0-9]+/_bulk: HTTP 403: security_exception: action \[indices:data/write/bulk\] is unauthorized.*check user and password or api_key' \
+    "a bulk request answered 403 as a whole: /ready is 503, saying what to check"
 $ESCTL "$ES_PORT" faults '{"status_override": 0}' > /dev/null
-wait_for 30 answers "$P_ES" /ready 200
-tap_ok $? "the next bulk request accepted: /ready is 200"
+expect "$P_ES" /ready 200 "" "the next bulk request accepted: /ready is 200"
 stop es
 tap_is $? 0 "the shipper stops cleanly"
 
 # --- a buffer chunk damaged under the running shipper --------------------------
 P_C=$(free_port)
 lines "$WORK/logs/crc.log" 10
-{ cat <<CONF
+conf crc "$P_C" 0 <<CONF
   @type elasticsearch
   host 127.0.0.1
   port $ES_PORT
@@ -135,15 +145,14 @@ lines "$WORK/logs/crc.log" 10
   password new-pw
   index_name crc-logs
 CONF
-buffer crc; } | conf crc "$P_C" 0 > "$WORK/crc.conf"
 $ESCTL "$ES_PORT" faults '{"status_override": 503}' > /dev/null
 start crc
 wait_for 30 sh -c "ls $WORK/crc.buffer/*.chunk" > "$WORK/crc.chunks"
 tap_is "$(wc -l < "$WORK/crc.chunks")" 1 "Elasticsearch answers 503: the records wait in a chunk"
 # The first entry's payload, 8 bytes of magic and 8 of header in.
 printf 'X' | dd of="$(cat "$WORK/crc.chunks")" bs=1 seek=20 conv=notrunc 2> /dev/null
-wait_for 30 answers "$P_C" /live 503 "does not read as it was written"
-tap_ok $? "the chunk changed on disk: /live is 503 once it is read back for sending"
+expect "$P_C" /live 503 "does not read as it was written" \
+    "the chunk changed on disk: /live is 503 once it is read back for sending"
 tap_grep 'the buffer of <match> at .*crc\.conf:[0-9]+: buffer chunk .*\.chunk: entry 1 of 10 \(at byte 8\) does not read as it was written \(its CRC\).*a restart recovers the chunk' \
     "$WORK/answer" "the body names the buffer, the chunk, the entry and the remedy"
 fetch "$P_C" /metrics > "$WORK/crc.metrics"
@@ -166,7 +175,7 @@ if [ -x "$MOCK" ] && mock_start kmock; then
 	P_K=$(free_port)
 	: > "$WORK/logs/sasl.log"
 	lines "$WORK/logs/sasl.log" 5
-	{ cat <<CONF
+	conf sasl "$P_K" 0 <<CONF
   @type kafka2
   brokers $KAFKA_BROKERS
   default_topic spire
@@ -174,28 +183,25 @@ if [ -x "$MOCK" ] && mock_start kmock; then
   password not-that
   sasl_over_ssl false
 CONF
-	buffer sasl; } | conf sasl "$P_K" 0 > "$WORK/sasl.conf"
 	start sasl
-	wait_for 60 answers "$P_K" /ready 503 "Kafka refuses its credentials"
-	tap_ok $? "a broker that fails the SASL handshake: /ready is 503"
+	expect "$P_K" /ready 503 "Kafka refuses its credentials" \
+	    "a broker that fails the SASL handshake: /ready is 503"
 	tap_grep 'at .*sasl\.conf:[0-9]+: Kafka refuses its credentials or their rights \(_AUTHENTICATION: .*check username, password and scram_mechanism' \
 	    "$WORK/answer" "the body names the output, librdkafka's error and what to check"
 	stop sasl
 
 	P_T=$(free_port)
 	lines "$WORK/logs/acl.log" 5
-	{ cat <<CONF
+	conf acl "$P_T" 0 <<CONF
   @type kafka2
   brokers $KAFKA_BROKERS
   default_topic spire
 CONF
-	buffer acl; } | conf acl "$P_T" 0 > "$WORK/acl.conf"
 	echo "errors 4 29" >&3	# TOPIC_AUTHORIZATION_FAILED
 	start acl
-	wait_for 60 answers "$P_T" /ready 503 "TOPIC_AUTHORIZATION_FAILED|Topic authorization failed"
-	tap_ok $? "a topic the cluster refuses to this user: /ready is 503"
-	wait_for 60 answers "$P_T" /ready 200
-	tap_ok $? "once a record is delivered, /ready is 200 again"
+	expect "$P_T" /ready 503 "TOPIC_AUTHORIZATION_FAILED|Topic authorization failed" \
+	    "a topic the cluster refuses to this user: /ready is 503"
+	expect "$P_T" /ready 200 "" "once a record is delivered, /ready is 200 again"
 	consumed_wait 30 5
 	tap_ok $? "and the records arrived"
 	stop acl
@@ -207,20 +213,19 @@ fi
 # --- an output nothing answers ---------------------------------------------------
 P_D=$(free_port)
 lines "$WORK/logs/down.log" 3
-{ cat <<CONF
+conf down "$P_D" 2s <<CONF
   @type elasticsearch
   host 127.0.0.1
   port $(free_port)
   request_timeout 1s
 CONF
-buffer down; } | conf down "$P_D" 2s > "$WORK/down.conf"
 start down
-wait_for 30 answers "$P_D" /live 503 "oldest unacknowledged record has waited"
-tap_ok $? "an output nothing answers: /live is 503 after liveness_max_unacked_age"
+expect "$P_D" /live 503 "oldest unacknowledged record has waited" \
+    "an output nothing answers: /live is 503 after liveness_max_unacked_age"
 tap_grep 'the buffer of <match> at .*down\.conf:[0-9]+: the oldest unacknowledged record has waited [0-9]+ s \(liveness_max_unacked_age 2 s\)' \
     "$WORK/answer" "the body names the buffer, the age and the limit"
 answers "$P_D" /ready 200
-tap_ok $? "while /ready stays 200: nothing a restart of this pod would change is wrong with it"
+tap_ok $? "while /ready stays 200: the buffer takes records, no credentials are refused"
 stop down
 
 tap_done
