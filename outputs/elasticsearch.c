@@ -630,6 +630,21 @@ es_check(const struct output *o, warn_fn warn, void *arg)
 		check_no_template(o, es, warn, arg);
 }
 
+/* Refused credentials are for a person to fix: until then the output
+ * takes records into its buffer but delivers none. */
+static bool
+es_ready(const struct output *o, struct strbuf *why)
+{
+	const struct es	*es = o->priv;
+
+	if (es->conn.refused[0] == '\0')
+		return true;
+	sb_addf(why, "%s: Elasticsearch refuses its credentials (%s); the "
+	    "records wait in the buffer until a request is accepted", es->who,
+	    es->conn.refused);
+	return false;
+}
+
 const struct es_counters *
 es_output_counters(const struct output *o)
 {
@@ -652,4 +667,5 @@ const struct output_ops output_elasticsearch = {
 	.stop = es_stop,
 	.destroy = es_destroy,
 	.check = es_check,
+	.ready = es_ready,
 };

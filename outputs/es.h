@@ -163,6 +163,8 @@ struct es_conn {
 	/* "Name: value" lists, NULL-terminated, by enum es_body. */
 	char		**headers[2];
 	char		*authorization;	/* "ApiKey ..." or NULL */
+	/* Why the credentials were last refused; "" since one was taken. */
+	char		 refused[ERR_MAX];
 };
 
 int	es_conn_init(struct es_conn *c, const struct es_cfg *cfg,
@@ -173,6 +175,13 @@ void	es_conn_free(struct es_conn *c);
 struct es_host *es_conn_pick(struct es_conn *c, uint64_t now);
 /* A request to h got no answer or a 5xx: skip it for a while. */
 void	es_conn_failed(struct es_conn *c, struct es_host *h, uint64_t now);
+/*
+ * What an answer to a whole request says of the credentials: a 401 or
+ * 403 refuses them (why, the request's error, is kept for /ready); any
+ * other status below 500 took them. No answer, or a 5xx (perhaps a
+ * proxy's), says nothing.
+ */
+void	es_conn_answered(struct es_conn *c, long status, const char *why);
 /* A request to url with TLS, authentication, headers for a body of that
  * kind and the timeout set; the caller adds the body. */
 void	es_conn_request(const struct es_conn *c, struct http_req *rq,

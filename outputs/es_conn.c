@@ -235,6 +235,15 @@ es_conn_failed(struct es_conn *c, struct es_host *h, uint64_t now)
 }
 
 void
+es_conn_answered(struct es_conn *c, long status, const char *why)
+{
+	if (status == 401 || status == 403)
+		snprintf(c->refused, sizeof c->refused, "%s", why);
+	else if (status > 0 && status < 500)
+		c->refused[0] = '\0';
+}
+
+void
 es_conn_request(const struct es_conn *c, struct http_req *rq,
     const char *method, const char *url, enum es_body kind)
 {

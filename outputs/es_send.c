@@ -467,6 +467,7 @@ on_bulk_response(void *arg, const struct http_resp *resp)
 		rc = handle_too_large(a, &e);
 	else
 		rc = request_failed(a, resp, &e);
+	es_conn_answered(&a->es->conn, resp->status, e.msg);
 	if (rc == 0)
 		rc = send_next(a, &e);
 	if (rc != 0)

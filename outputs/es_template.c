@@ -266,6 +266,7 @@ step_failed(struct es *es, const struct es_tpl_call *sc,
 {
 	struct es_templates	*t = &es->tpl;
 	struct strbuf		 why = STRBUF_INIT;
+	char			 what[ERR_MAX - 300];	/* and who */
 
 	if (resp->status == 0 || resp->status >= 500)
 		es_conn_failed(&es->conn, sc->host, loop_now_ms());
@@ -275,9 +276,11 @@ step_failed(struct es *es, const struct es_tpl_call *sc,
 		sb_addf(&why, "HTTP %ld: ", resp->status);
 		es_error_reason(resp->body, resp->len, &why);
 	}
-	snprintf(t->last_error, sizeof t->last_error, "%s: cannot %s: %s: %s",
-	    es->who, step_names[t->step], sc->url, sb_cstr(&why));
+	snprintf(what, sizeof what, "cannot %s: %s: %s", step_names[t->step],
+	    sc->url, sb_cstr(&why));
 	sb_free(&why);
+	snprintf(t->last_error, sizeof t->last_error, "%s: %s", es->who, what);
+	es_conn_answered(&es->conn, resp->status, what);
 	retry_later(es);
 }
 
@@ -327,6 +330,8 @@ on_step(void *arg, const struct http_resp *resp)
 	bool			 get = t->step == T_ILM_GET ||
 				    t->step == T_TPL_GET;
 
+	/* Reading every template takes a privilege a writer may lack: these
+	 * answers say nothing of its credentials (es_conn_answered). */
 	if (t->step >= T_VERIFY_COMPOSABLE) {
 		if (resp->status == 200) {
 			t->verified = true;
@@ -337,12 +342,14 @@ on_step(void *arg, const struct http_resp *resp)
 			verify_done(es);
 		step_next(es, 1);
 	} else if (get && resp->status == 200) {
+		es_conn_answered(&es->conn, resp->status, NULL);
 		log_info("%s: %s exists: kept (set %s true to replace it)",
 		    es->who, sc->url, t->step == T_ILM_GET ?
 		    "ilm_policy_overwrite" : "template_overwrite");
 		step_next(es, 2);	/* no PUT */
 	} else if ((get && resp->status == 404) ||
 	    (!get && resp->status >= 200 && resp->status < 300)) {
+		es_conn_answered(&es->conn, resp->status, NULL);
 		if (!get)
 			log_info("%s: installed %s", es->who, sc->url);
 		step_next(es, 1);

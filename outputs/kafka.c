@@ -281,6 +281,9 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		    "in the buffer (if this goes on, check the brokers and the "
 		    "network to them)";
 	log_warn("%s: %s: %s%s", k->who, rd_kafka_err2name(err), reason, adv);
+	if (kafka_error_refused(err))
+		snprintf(k->refused, sizeof k->refused, "%s: %s",
+		    rd_kafka_err2name(err), reason);
 }
 
 static void
@@ -534,6 +537,22 @@ kafka_check(const struct output *o, warn_fn warn, void *arg)
 		    "broker's host name is not checked");
 }
 
+/* Refused credentials are for a person to fix: until then the output
+ * takes records into its buffer but delivers none. */
+static bool
+kafka_ready(const struct output *o, struct strbuf *why)
+{
+	const struct kafka	*k = o->priv;
+
+	if (k->refused[0] == '\0')
+		return true;
+	sb_addf(why, "%s: Kafka refuses its credentials or their rights "
+	    "(%s): check username, password and scram_mechanism, and the "
+	    "user's ACLs; the records wait in the buffer until one is "
+	    "delivered", k->who, k->refused);
+	return false;
+}
+
 const struct kafka_counters *
 kafka_output_counters(const struct output *o)
 {
@@ -556,4 +575,5 @@ const struct output_ops output_kafka2 = {
 	.stop = kafka_stop,
 	.destroy = kafka_destroy,
 	.check = kafka_check,
+	.ready = kafka_ready,
 };

@@ -153,6 +153,8 @@ int32_t	kafka_partitioner_cb(const rd_kafka_topic_t *rkt, const void *key,
 	    size_t keylen, int32_t npart, void *topic_opaque, void *msg_opaque);
 /* Will producing again not help? */
 bool	kafka_error_permanent(rd_kafka_resp_err_t err);
+/* Does the cluster refuse the credentials (SASL) or their rights (ACLs)? */
+bool	kafka_error_refused(rd_kafka_resp_err_t err);
 
 /* --- the output's state -------------------------------------------------- */
 
@@ -172,6 +174,9 @@ struct kafka {
 	struct kafka_counters counters;
 	struct kafka_attempt *attempts;	/* in flight */
 	struct strbuf	 noops;
+	/* Why the cluster last refused the credentials; "" once a record
+	 * was delivered since. */
+	char		 refused[ERR_MAX];
 };
 
 extern const struct output_ops output_kafka2;

@@ -64,6 +64,15 @@ kafka_error_permanent(rd_kafka_resp_err_t err)
 	}
 }
 
+bool
+kafka_error_refused(rd_kafka_resp_err_t err)
+{
+	return err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+	    err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
+	    err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+	    err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}
+
 /* --- dead letters -------------------------------------------------------- */
 
 static void
@@ -138,6 +147,20 @@ headers_of(const struct kafka *k, const struct kafka_entry *ke)
 	return h;
 }
 
+/* To be produced again: why is the attempt's failure, and /ready's while
+ * the cluster refuses the credentials. */
+static void
+retry_entry(struct kafka_attempt *a, struct kafka_msg *m, const char *doing,
+    const char *topic, rd_kafka_resp_err_t err)
+{
+	m->result = ENTRY_RETRY;
+	snprintf(a->fail, sizeof a->fail, "%s: %s %s: %s", a->k->who, doing,
+	    topic, rd_kafka_err2str(err));
+	if (kafka_error_refused(err))
+		snprintf(a->k->refused, sizeof a->k->refused, "%s %s: %s",
+		    doing, topic, rd_kafka_err2str(err));
+}
+
 /* A message refused before it left: dead, or to be produced again. */
 static void
 refused(struct kafka_attempt *a, struct kafka_msg *m,
@@ -150,9 +173,7 @@ refused(struct kafka_attempt *a, struct kafka_msg *m,
 		dead_line(a, ke, topic, RD_KAFKA_PARTITION_UA, err);
 		return;
 	}
-	m->result = ENTRY_RETRY;
-	snprintf(a->fail, sizeof a->fail, "%s: producing to %s: %s", a->k->who,
-	    topic, rd_kafka_err2str(err));
+	retry_entry(a, m, "producing to", topic, err);
 }
 
 static void
@@ -263,13 +284,12 @@ kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rm, void *opaque)
 	count_latency(&a->k->counters, rm);
 	if (rm->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		m->result = ENTRY_OK;
+		a->k->refused[0] = '\0';
 		return;
 	}
 	if (!kafka_error_permanent(rm->err)) {
-		m->result = ENTRY_RETRY;
-		snprintf(a->fail, sizeof a->fail, "%s: delivery to %s: %s",
-		    a->k->who, rd_kafka_topic_name(rm->rkt),
-		    rd_kafka_err2str(rm->err));
+		retry_entry(a, m, "delivery to", rd_kafka_topic_name(rm->rkt),
+		    rm->err);
 		return;
 	}
 	m->result = ENTRY_DEAD;

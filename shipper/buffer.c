@@ -53,6 +53,20 @@
 
 enum { STATE_PENDING, STATE_OK, STATE_DEAD };
 
+/*
+ * What is wrong with a chunk's file while the shipper runs. A restart
+ * fixes either: recovery reads the file again, sends the frames that
+ * check and keeps the rest as .corrupt. So /live fails while a buffer
+ * holds such a chunk (see buffer_damage).
+ */
+enum {
+	DAMAGE_NONE,
+	DAMAGE_READ,	/* read back for sending, it did not check; it may
+			   read right again (a page fixed by the disk) */
+	DAMAGE_UNKNOWN,	/* a write left it in a state not known here (a
+			   failed cut or sync); until it is gone */
+};
+
 struct chunk {
 	struct buffer	*bf;
 	struct chunk	*next;		/* queue order, oldest first */
@@ -72,6 +86,7 @@ struct chunk {
 	bool		 queued;
 	bool		 inflight;
 	uint64_t	 round;		/* the dispatch round that last sent it */
+	uint8_t		 damage;	/* DAMAGE_*: its file is not as written */
 	/* Retries, as Fluentd's RetryStateMachine counts them. */
 	unsigned	 failures;
 	uint64_t	 first_fail_ms;
@@ -99,6 +114,7 @@ struct buffer {
 	struct buffer_stats st;
 	bool		 gave_up;
 	char		 write_error[ERR_MAX]; /* the last write failed */
+	char		 damage[ERR_MAX]; /* the last damage, while any */
 	bool		 failing;	/* a failure since the last success */
 	uint64_t	 quiet_until;	/* no failure message before then */
 	unsigned short	 rand[3];	/* erand48 state for the jitter */
@@ -189,10 +205,39 @@ chunk_new(struct buffer *bf, struct err *e)
 	return c;
 }
 
+/* why: what failed; so: what that means for the chunk, or NULL. */
+static void
+chunk_damaged(struct chunk *c, uint8_t kind, const char *why, const char *so)
+{
+	struct buffer	*bf = c->bf;
+
+	snprintf(bf->damage, sizeof bf->damage, "%s%s%s", why, so ? ": " : "",
+	    so ? so : "");
+	if (c->damage == DAMAGE_NONE) {
+		bf->st.damaged_chunks++;
+		log_error("%s: %s; /live fails until a restart recovers the "
+		    "chunk (its entries that check are sent, the file is kept "
+		    "as .corrupt)", bf->name, bf->damage);
+	}
+	if (kind > c->damage)
+		c->damage = kind;
+}
+
+static void
+chunk_undamaged(struct chunk *c)
+{
+	if (c->damage == DAMAGE_NONE)
+		return;
+	c->damage = DAMAGE_NONE;
+	if (--c->bf->st.damaged_chunks == 0)
+		c->bf->damage[0] = '\0';
+}
+
 /* Frees what c holds in memory; its file, if any, stays. */
 static void
 chunk_free(struct chunk *c)
 {
+	chunk_undamaged(c);
 	if (c->fd != -1)
 		close(c->fd);
 	chunk_file_unmap(c->map, c->ix.bytes);
@@ -261,7 +306,8 @@ enqueue(struct buffer *bf, struct chunk *c)
 	mem_trim(&c->mem);
 	if (c->fd != -1) {
 		if (chunk_file_sync(c->fd, c->path, &e) != 0)
-			log_warn("%s: %s", bf->name, e.msg);
+			chunk_damaged(c, DAMAGE_UNKNOWN, e.msg, "its entries "
+			    "may not be on disk as written");
 		close(c->fd);
 		c->fd = -1;
 	}
@@ -348,7 +394,7 @@ chunk_append(struct buffer *bf, struct chunk *c, size_t i, size_t k,
 
 /* Undoes appends to c back to n entries ending at bytes. */
 static void
-chunk_rewind(struct buffer *bf, struct chunk *c, size_t n, uint64_t bytes)
+chunk_rewind(struct chunk *c, size_t n, uint64_t bytes)
 {
 	struct err	 e;
 
@@ -358,8 +404,8 @@ chunk_rewind(struct buffer *bf, struct chunk *c, size_t n, uint64_t bytes)
 	if (c->path == NULL)
 		c->mem.len = (size_t)bytes;
 	else if (chunk_file_cut(c->fd, c->path, bytes, &e) != 0)
-		log_error("%s: %s; the next write overwrites the rest",
-		    bf->name, e.msg);
+		chunk_damaged(c, DAMAGE_UNKNOWN, e.msg, "entries of a write "
+		    "that failed may follow its own");
 }
 
 /* Encodes the committed records of b into scratch frames. */
@@ -493,7 +539,7 @@ append_batch(struct buffer *bf, struct err *e)
 	return 0;
 undo:
 	if (first != NULL)
-		chunk_rewind(bf, first, old_n, old_bytes);
+		chunk_rewind(first, old_n, old_bytes);
 	while ((c = fresh) != NULL) {
 		fresh = c->next;
 		chunk_remove_file(bf, c);
@@ -590,6 +636,20 @@ next_ready(const struct buffer *bf, uint64_t now)
 	return NULL;
 }
 
+/* A file chunk's frames, read back and checked, for sending. */
+static bool
+chunk_map(struct chunk *c, struct err *e)
+{
+	bool	 damaged;
+
+	c->map = chunk_file_map(c->path, &c->ix, &damaged, e);
+	if (c->map == NULL && damaged)
+		chunk_damaged(c, DAMAGE_READ, e->msg, NULL);
+	else if (c->map != NULL && c->damage == DAMAGE_READ)
+		chunk_undamaged(c);
+	return c->map != NULL;
+}
+
 static void
 chunk_send(struct buffer *bf, struct chunk *c)
 {
@@ -601,8 +661,7 @@ chunk_send(struct buffer *bf, struct chunk *c)
 	bf->st.inflight++;
 	if (c->failures > 0)
 		bf->st.retried += c->npending;
-	if (c->path != NULL &&
-	    (c->map = chunk_file_map(c->path, c->ix.bytes, &e)) == NULL) {
+	if (c->path != NULL && !chunk_map(c, &e)) {
 		chunk_done(c, &e);
 		return;
 	}
@@ -1222,6 +1281,12 @@ const char *
 buffer_write_error(const struct buffer *bf)
 {
 	return bf->write_error[0] != '\0' ? bf->write_error : NULL;
+}
+
+const char *
+buffer_damage(const struct buffer *bf)
+{
+	return bf->st.damaged_chunks > 0 ? bf->damage : NULL;
 }
 
 bool

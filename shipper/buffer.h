@@ -70,6 +70,7 @@ struct buffer_stats {
 	uint64_t	 corrupt_chunks; /* damaged: kept as .corrupt */
 	uint64_t	 corrupt_records; /* lost inside damaged chunks */
 	uint64_t	 write_errors;	/* writes that failed (disk full...) */
+	uint64_t	 damaged_chunks; /* held, with damage found at runtime */
 	/* gauges */
 	uint64_t	 stage_bytes;	/* in the chunk being filled */
 	uint64_t	 queue_bytes;	/* in chunks waiting or in flight */
@@ -111,6 +112,16 @@ bool	buffer_full(const struct buffer *bf);
 /* Why the last write failed (the disk is full...), NULL once a write
  * succeeded again. */
 const char *buffer_write_error(const struct buffer *bf);
+/*
+ * While the buffer holds a chunk whose file was found damaged when read
+ * back for sending, or that a failed write (a cut, a sync) left in a
+ * state not known here: the last such failure, saying what and where.
+ * Recovery at the next start fixes both (the entries that check are
+ * sent, the file is kept as .corrupt), so /live fails meanwhile; NULL
+ * once each such chunk is delivered, given up, or reads right again.
+ * Damage found and set aside at start is not damage here.
+ */
+const char *buffer_damage(const struct buffer *bf);
 /* No entry left to settle (nothing staged, queued or in flight). */
 bool	buffer_empty(const struct buffer *bf);
 /* Some chunk exhausted its retries or failed for good since start. */

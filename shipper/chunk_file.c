@@ -149,28 +149,75 @@ chunk_file_sync(int fd, const char *path, struct err *e)
 	return 0;
 }
 
-const char *
-chunk_file_map(const char *path, uint64_t bytes, struct err *e)
+/* Is a failure to open or map a file the moment's, not the file's? */
+static bool
+short_of_resources(int err)
 {
-	size_t		 size = (size_t)(CHUNK_MAGIC_LEN + bytes);
+	return err == EMFILE || err == ENFILE || err == ENOMEM ||
+	    err == EAGAIN || err == EINTR;
+}
+
+/* Does what was mapped read as ix says it was written? */
+static int
+frames_check(const char *path, const char *m, const struct frame_index *ix,
+    struct err *e)
+{
+	const char	*frames = m + CHUNK_MAGIC_LEN, *p;
+	uint32_t	 len;
+	size_t		 i;
+
+	if (memcmp(m, CHUNK_MAGIC, CHUNK_MAGIC_LEN) != 0)
+		return err_set(e, "buffer chunk %s no longer starts with %s: "
+		    "the file changed on disk since it was written (a failing "
+		    "disk, or something else writing there)", path,
+		    CHUNK_MAGIC);
+	for (i = 0; i < ix->n; i++) {
+		const char	*h = frames + ix->start[i];
+
+		p = frame_payload(ix, frames, i, &len);
+		if (get_le32(h) == len && get_le32(h + 4) == payload_crc(p, len))
+			continue;
+		return err_set(e, "buffer chunk %s: entry %zu of %zu (at byte "
+		    "%llu) does not read as it was written (its %s): the file "
+		    "changed on disk since (a failing disk, or something else "
+		    "writing there)", path, i + 1, ix->n,
+		    (unsigned long long)(CHUNK_MAGIC_LEN + ix->start[i]),
+		    get_le32(h) != len ? "length" : "CRC");
+	}
+	return 0;
+}
+
+const char *
+chunk_file_map(const char *path, const struct frame_index *ix, bool *damaged,
+    struct err *e)
+{
+	size_t		 size = (size_t)(CHUNK_MAGIC_LEN + ix->bytes);
 	struct stat	 st;
 	void		*m = MAP_FAILED;
 	int		 fd;
 
+	*damaged = false;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
+		*damaged = !short_of_resources(errno);
 		err_set(e, "cannot open buffer chunk %s: %s", path,
 		    strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < size)
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < size) {
+		*damaged = true;
 		err_set(e, "buffer chunk %s is shorter than its entries (was it "
 		    "changed by something else?)", path);
-	else if ((m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	} else if ((m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
 	    MAP_FAILED)
 		err_set(e, "cannot map buffer chunk %s: %s", path,
 		    strerror(errno));
 	close(fd);
+	if (m != MAP_FAILED && frames_check(path, m, ix, e) != 0) {
+		*damaged = true;
+		munmap(m, size);
+		m = MAP_FAILED;
+	}
 	return m == MAP_FAILED ? NULL : (const char *)m + CHUNK_MAGIC_LEN;
 }
 

@@ -70,8 +70,15 @@ int	chunk_file_cut(int fd, const char *path, uint64_t bytes,
 	    struct err *e);
 int	chunk_file_sync(int fd, const char *path, struct err *e);
 
-/* The frames of a chunk file, read-only, for sending; NULL with e set. */
-const char *chunk_file_map(const char *path, uint64_t bytes, struct err *e);
+/*
+ * The frames of a chunk file, read-only, for sending, once they read as
+ * ix says they were written (the magic, each frame's length and CRC).
+ * NULL with e set when they cannot be read; *damaged then says whether
+ * the file is to blame (gone, shorter, a frame that no longer checks)
+ * rather than the moment (no descriptor or memory left).
+ */
+const char *chunk_file_map(const char *path, const struct frame_index *ix,
+	    bool *damaged, struct err *e);
 void	chunk_file_unmap(const char *frames, uint64_t bytes);
 
 enum chunk_file_state {

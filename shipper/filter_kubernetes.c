@@ -33,6 +33,7 @@
 #include "libcurl.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "plugin.h"
 #include "regex.h"
 #include "tail.h"
@@ -830,6 +831,22 @@ kube_init(struct filter *f, struct conf_elem *el, struct err *e)
 	return 0;
 }
 
+/* A thread that stopped making progress is for a restart; an API server
+ * that is down or refuses is not (the threads go round, backing off). */
+static bool
+kube_live(void *arg, struct strbuf *why)
+{
+	struct filter		*f = arg;
+	struct kube_priv	*kp = f->priv;
+	char			 stuck[512];
+
+	if (kube_worker_live(kp->worker, stuck, sizeof stuck))
+		return true;
+	sb_addf(why, "<filter %s> @type kubernetes_metadata at %s:%d: %s",
+	    f->pattern, f->file, f->line, stuck);
+	return false;
+}
+
 static int
 kube_start(struct filter *f, struct loop *l, struct err *e)
 {
@@ -849,6 +866,7 @@ kube_start(struct filter *f, struct loop *l, struct err *e)
 	if (kube_worker_start(kp->worker, e) != 0)
 		return err_wrap(e, "%s:%d", f->file, f->line);
 	kp->started = true;
+	health_register(HEALTH_LIVE, "kubernetes_metadata", kube_live, f);
 	return 0;
 }
 
@@ -876,6 +894,7 @@ kube_stop(struct filter *f)
 
 	if (kp->worker == NULL || !kp->started)
 		return;
+	metrics_unregister(f);
 	kube_worker_stop(kp->worker);
 	kp->started = false;
 	filter_kubernetes_metrics(f, &m);

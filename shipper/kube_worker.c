@@ -23,6 +23,9 @@
 
 #define WATCH_TIMEOUT_S		300	/* the server ends a watch after it */
 #define WATCH_BACKOFF_MAX_MS	30000
+/* A quiet watch makes no progress for WATCH_TIMEOUT_S: twice that is a
+ * stuck one (see kube_worker_live). */
+#define STALL_MIN_MS		(2 * WATCH_TIMEOUT_S * 1000)
 #define NAME_KEY_MAX		512	/* "ns/name": 63 + 1 + 253 */
 
 struct request {
@@ -53,6 +56,9 @@ struct watch {
 	unsigned	 failures;	/* in a row */
 	bool		 gone;		/* an ERROR event with code 410 */
 	bool		 bad_event;	/* another ERROR event */
+	/* Progress, for kube_worker_live (atomic: the loop reads them). */
+	uint64_t	 beat;		/* loop_now_ms() of the last */
+	const char	*doing;		/* since: "listing", "watching"... */
 };
 
 struct kube_worker {
@@ -69,6 +75,7 @@ struct kube_worker {
 	bool		 curl_ready;	/* curl_global_init was called */
 	bool		 api_failing;	/* the log said so */
 	pthread_t	 fetcher;
+	uint64_t	 fetch_since;	/* on a request since; 0: idle (atomic) */
 	struct kube_conn fetch_conn;
 	struct watch	 watches[2];	/* by kind */
 };
@@ -103,6 +110,14 @@ static bool
 stopping(struct kube_worker *w)
 {
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
+}
+
+/* The watch made progress, and is now doing this. */
+static void
+beat(struct watch *wa, const char *doing)
+{
+	__atomic_store_n(&wa->doing, doing, __ATOMIC_RELAXED);
+	__atomic_store_n(&wa->beat, loop_now_ms(), __ATOMIC_RELEASE);
 }
 
 static struct kube_cache *
@@ -449,7 +464,10 @@ fetch_main(void *arg)
 		if ((w->queue = r->next) == NULL)
 			w->qtail = &w->queue;
 		pthread_mutex_unlock(&w->mu);
+		__atomic_store_n(&w->fetch_since, loop_now_ms(),
+		    __ATOMIC_RELEASE);
 		fetch_one(w, r);
+		__atomic_store_n(&w->fetch_since, 0, __ATOMIC_RELEASE);
 		request_free(r);
 		pthread_mutex_lock(&w->mu);
 	}
@@ -588,6 +606,7 @@ on_event(void *arg, const char *line, size_t len)
 	char			 perr[256];
 
 	(void)len;
+	beat(wa, "watching");
 	if (kube_event_parse(line, wa->kind, &w->cfg.parse, &ev, perr,
 	    sizeof perr) != 0) {
 		log_debug("kubernetes_metadata: watching %s: an event skipped: "
@@ -672,10 +691,13 @@ watch_main(void *arg)
 	struct kube_worker	*w = wa->w;
 
 	while (!stopping(w)) {
+		beat(wa, "listing");
 		if (wa->rv[0] == '\0' && watch_list(wa) != 0) {
+			beat(wa, "backing off");
 			watch_backoff(wa);
 			continue;
 		}
+		beat(wa, "watching");
 		switch (watch_stream(wa)) {
 		case STREAM_STOPPED:
 			return NULL;
@@ -683,6 +705,7 @@ watch_main(void *arg)
 			wa->rv[0] = '\0';
 			break;
 		case STREAM_FAILED:
+			beat(wa, "backing off");
 			watch_backoff(wa);
 			break;
 		case STREAM_ENDED:
@@ -738,6 +761,7 @@ watch_start(struct kube_worker *w, enum kube_kind kind, struct err *e)
 	wa->w = w;
 	wa->kind = kind;
 	wa->listing = true;
+	beat(wa, "starting");
 	if (kube_conn_init(&wa->conn, &w->cfg.client, e) != 0)
 		return -1;
 	wa->running = true;
@@ -775,6 +799,60 @@ kube_worker_start(struct kube_worker *w, struct err *e)
 		return -1;
 	}
 	return 0;
+}
+
+/* --- progress ------------------------------------------------------------ */
+
+static uint64_t
+stall_ms(const struct kube_worker *w)
+{
+	const struct kube_client *kc = &w->cfg.client;
+	uint64_t		 t = 3 * (uint64_t)(kc->open_timeout_ms +
+				    kc->read_timeout_ms);
+
+	if (w->cfg.stall_ms > 0)
+		return w->cfg.stall_ms;
+	return t > STALL_MIN_MS ? t : STALL_MIN_MS;
+}
+
+/* Has since (loop_now_ms(), 0: never) been longer ago than limit? */
+static bool
+stale(uint64_t since, uint64_t now, uint64_t limit)
+{
+	return since != 0 && now > since && now - since > limit;
+}
+
+bool
+kube_worker_live(struct kube_worker *w, char *why, size_t len)
+{
+	uint64_t	 now = loop_now_ms(), limit = stall_ms(w), since;
+	unsigned	 k;
+
+	if (!w->started)
+		return true;
+	since = __atomic_load_n(&w->fetch_since, __ATOMIC_ACQUIRE);
+	if (stale(since, now, limit)) {
+		snprintf(why, len, "the API thread has been on one request for "
+		    "%llu s (limit %llu s): it is stuck, and a restart starts "
+		    "it again", (unsigned long long)((now - since) / 1000),
+		    (unsigned long long)(limit / 1000));
+		return false;
+	}
+	for (k = 0; k < 2; k++) {
+		struct watch	*wa = &w->watches[k];
+
+		since = __atomic_load_n(&wa->beat, __ATOMIC_ACQUIRE);
+		if (!wa->running || !stale(since, now, limit))
+			continue;
+		snprintf(why, len, "the %s watch thread has made no progress "
+		    "for %llu s, %s (limit %llu s): it is stuck, and a restart "
+		    "starts it again", kind_plural[k],
+		    (unsigned long long)((now - since) / 1000),
+		    __atomic_load_n(&wa->doing, __ATOMIC_RELAXED),
+		    (unsigned long long)(limit / 1000));
+		return false;
+	}
+	return true;
 }
 
 void

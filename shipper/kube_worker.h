@@ -40,6 +40,8 @@ struct kube_worker_cfg {
 	uint64_t	 watch_retry_ms;
 	unsigned	 watch_retry_base;
 	unsigned	 watch_retry_max_times;
+	uint64_t	 stall_ms;		/* 0: from the timeouts (see
+						   kube_worker_live) */
 	struct kube_parse_opts parse;
 	struct kube_metrics *metrics;
 };
@@ -71,6 +73,19 @@ int	kube_worker_start(struct kube_worker *w, struct err *e);
 /* Stops and joins the threads (at once: waits and transfers are woken). */
 void	kube_worker_stop(struct kube_worker *w);
 void	kube_worker_free(struct kube_worker *w);
+
+/*
+ * Is every thread making progress? false, with why (what is stuck, for
+ * how long), when a watch thread has gone stall_ms without an event or a
+ * turn of its loop (list, watch, back off), or the fetch thread has been
+ * on one request that long: nothing but a restart starts them again. By
+ * default stall_ms is max(3 x (open_timeout + read_timeout), 10 min): a
+ * request ends within open + read timeout (twice, after a 401), and the
+ * API server ends a quiet watch after 5 minutes. An API server that is
+ * down, or refuses, does not count: the threads back off and go round.
+ * From the loop's thread, without the worker's lock.
+ */
+bool	kube_worker_live(struct kube_worker *w, char *why, size_t len);
 
 /*
  * Calls fn with what is known of q, under the worker's lock (so fn may

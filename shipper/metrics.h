@@ -38,14 +38,13 @@
  *	}
  *
  * Names follow Prometheus: spire_shipper_<what>_<unit>, counters end in
- * _total, units are seconds and bytes. Names reserved for the modules
- * still being written (so that deploy/ can use them now): buffer
- * spire_shipper_buffer_{stage,queue}_bytes, _total_limit_bytes,
- * _chunks, _queue_length, _oldest_unacked_age_seconds; outputs
- * spire_shipper_output_items_total{status}, _retries_total,
- * spire_shipper_dead_letters_total, spire_shipper_output_bulk_duration_seconds
- * (histogram); kube spire_shipper_kube_api_requests_total{code},
- * spire_shipper_kube_cache_{hits,misses}_total. Labels that name a
+ * _total, units are seconds and bytes. The families of the buffer, the
+ * outputs and the kubernetes filter are declared in plugin_metrics.c,
+ * e.g. spire_shipper_output_items_total{result} (ok, retried, dead),
+ * spire_shipper_output_bulk_requests_total{status} (the HTTP status),
+ * spire_shipper_kube_api_requests_total{code}. deploy/'s rules and
+ * dashboard use them: tests/integration/deploy.sh checks every metric
+ * and label name they use against a live /metrics. Labels that name a
  * plugin instance are plugin_id (its @id, else <kind>_<type>_<n>) and
  * type, as fluent-plugin-prometheus has them.
  *

@@ -159,6 +159,13 @@ struct output_ops {
 	void			(*check)(const struct output *o, warn_fn warn,
 				    void *arg);
 	void			(*reference)(struct strbuf *out);
+	/*
+	 * Optional, for /ready: false, with a sentence appended to why,
+	 * while the output cannot deliver until its peer or its
+	 * configuration is fixed (the credentials are refused).
+	 */
+	bool			(*ready)(const struct output *o,
+				    struct strbuf *why);
 };
 
 struct output {

@@ -46,6 +46,9 @@ static const struct {
 	  "Damaged chunk files found at start (kept as .corrupt)" },
 	{ "spire_shipper_buffer_write_errors_total", METRIC_COUNTER,
 	  "Writes to the buffer that failed (a full disk): the sources wait" },
+	{ "spire_shipper_buffer_damaged_chunks", METRIC_GAUGE,
+	  "Chunks held whose file was found damaged while running (/live "
+	  "fails; a restart recovers them)" },
 	{ "spire_shipper_output_items_total", METRIC_COUNTER,
 	  "Records settled by the output, by result" },
 	{ "spire_shipper_output_retries_total", METRIC_COUNTER,
@@ -117,6 +120,8 @@ collect_buffer(struct metrics_out *o, const struct plugin_view *v,
 	    st->corrupt_chunks);
 	SAMPLE(o, "spire_shipper_buffer_write_errors_total", v,
 	    st->write_errors);
+	SAMPLE(o, "spire_shipper_buffer_damaged_chunks", v,
+	    st->damaged_chunks);
 	SAMPLE_BY(o, "spire_shipper_output_items_total", v, "result", "ok",
 	    st->acked);
 	SAMPLE_BY(o, "spire_shipper_output_items_total", v, "result",
@@ -203,20 +208,38 @@ buffer_ready(void *arg, struct strbuf *why)
 	return false;
 }
 
+/* A damaged chunk is the cause when records wait too: it comes first. */
 static bool
 buffer_live(void *arg, struct strbuf *why)
 {
 	const struct output	*o = arg;
+	const char		*damage = buffer_damage(o->buffer);
 	char			 what[256];
 
 	snprintf(what, sizeof what, "the buffer of <match> at %s:%d", o->file,
 	    o->line);
+	if (damage != NULL) {
+		sb_addf(why, "%s: %s; a restart recovers the chunk (its entries "
+		    "that check are sent, the file is kept as .corrupt)", what,
+		    damage);
+		return false;
+	}
 	return health_unacked_ok(buffer_stats(o->buffer)->oldest_ms, what, why);
+}
+
+static bool
+output_ready(void *arg, struct strbuf *why)
+{
+	const struct output	*o = arg;
+
+	return o->ops->ready(o, why);
 }
 
 void
 plugin_health_register(struct output *o)
 {
+	if (o->ops->ready != NULL)
+		health_register(HEALTH_READY, o->ops->name, output_ready, o);
 	if (o->buffer == NULL)
 		return;
 	health_register(HEALTH_READY, "buffer", buffer_ready, o);

@@ -17,9 +17,11 @@ void	plugin_metrics_families(struct metrics_out *o);
 void	plugin_metrics_collect(struct metrics_out *o,
 	    const struct plugin_view *v);
 /*
- * A buffered output is not ready while its buffer is full (its sources
- * wait) and not live while a record waits for acknowledgement longer
- * than <system> liveness_max_unacked_age. Undone by metrics_unregister(o).
+ * An output is not ready while its .ready says so (its credentials are
+ * refused). A buffered output is not ready while its buffer is full (its
+ * sources wait), and not live while it holds a chunk damaged at runtime
+ * (see buffer_damage) or a record waits for acknowledgement longer than
+ * <system> liveness_max_unacked_age. Undone by metrics_unregister(o).
  */
 void	plugin_health_register(struct output *o);
 

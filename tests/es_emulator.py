@@ -27,6 +27,9 @@ Test control lives under /_emulator/ (not an ES path; no credentials):
                           documents per index
   GET  /_emulator/docs?index=EXPR[&by_index=true]  {id: source}
   POST /_emulator/reset   no indices, templates, policies, faults or stats
+  POST /_emulator/credentials  JSON {"user", "password", "api_key"}: the
+                          credentials wanted from now on, as if changed
+                          in the cluster (the keys given; null: none)
 
 Faults (bulk requests only, but latency_ms and down; drawn in request and
 item order from one RNG, so the same requests meet the same faults):
@@ -4126,14 +4129,29 @@ class Emulator:
                 return Response(200, {"acknowledged": True})
             if name == "docs" and method == "GET":
                 return Response(200, self.docs(params))
+            if name == "credentials" and method in ("POST", "PUT"):
+                return Response(200, self.set_credentials(loads_strict(body)))
         except JsonError as e:
             return Response(400, {"error": "es_emulator: " + e.message, "status": 400})
         except EsError as e:
             return Response(e.status, e.body())
         return Response(404, {"error": "es_emulator: no control endpoint [%s %s]; there are "
                               "GET|POST /_emulator/faults, GET /_emulator/stats, POST "
-                              "/_emulator/reset, GET /_emulator/docs?index=EXPR[&by_index=true]"
-                              % (method, path), "status": 404})
+                              "/_emulator/reset, GET /_emulator/docs?index=EXPR[&by_index=true], "
+                              "POST /_emulator/credentials" % (method, path), "status": 404})
+
+    def set_credentials(self, conf):
+        """Changes what authenticate() wants; says which kinds are set, not their values."""
+        known = ("user", "password", "api_key")
+        if not isinstance(conf, dict) or set(conf) - set(known):
+            raise bad_request("es_emulator: credentials takes an object of %s" % ", ".join(known))
+        for k in known:
+            if k in conf:
+                setattr(self, k, conf[k])
+        if self.user is not None and self.password is None:
+            self.password = ""
+        return {"user": self.user, "password_set": bool(self.password),
+                "api_key_set": self.api_key is not None}
 
     def down_for(self, ms):
         def after():

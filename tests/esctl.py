@@ -8,6 +8,7 @@ Usage: esctl.py [options] PORT|URL COMMAND [ARGS...]
   stats [KEY[.KEY...]]             print /_emulator/stats, or one value of it
   docs INDEX                       print {id: source} of the index (pattern)
   reset                            clear indices, templates, faults, stats
+  credentials JSON                 change the credentials the emulator wants
   request METHOD PATH [BODYFILE|-] print the HTTP status on the first line,
                                    then the response body
 
@@ -133,6 +134,9 @@ def run(opts):
         print(json.dumps(want_ok(*request(opts, "GET", path)), sort_keys=True))
     elif cmd == "reset" and not args:
         want_ok(*request(opts, "POST", "/_emulator/reset"))
+    elif cmd == "credentials" and len(args) == 1:
+        print(json.dumps(want_ok(*request(opts, "POST", "/_emulator/credentials", args[0].encode())),
+                         sort_keys=True))
     elif cmd == "request" and len(args) in (2, 3):
         status, data = request(opts, args[0].upper(), args[1], read_body(args[2] if len(args) == 3 else None))
         sys.stdout.write("%d\n" % status)
@@ -141,7 +145,7 @@ def run(opts):
         if data and not data.endswith(b"\n"):
             sys.stdout.write("\n")
     else:
-        raise Failure(2, "usage: esctl.py PORT|URL count|faults|stats|docs|reset|request ...")
+        raise Failure(2, "usage: esctl.py PORT|URL count|faults|stats|docs|reset|credentials|request ...")
 
 
 def main(argv=None):

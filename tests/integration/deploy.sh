@@ -7,7 +7,8 @@
 # this build has (the others are named); the systemd unit verifies; and
 # every metric the alert rules and the dashboard use is one a live
 # shipper exports, or one listed in tests/metrics-pending.txt for the
-# modules still being written.
+# modules still being written, with the labels they group, select and
+# label legends by.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 deploy="$top_srcdir/deploy"
@@ -335,5 +336,82 @@ for panel in ("Failed attestations", "Unauthorized access", "Certificate violati
     print("%s|dashboard panel \"%s\" is drawn from spire_security_events_total|" % ("ok" if ok else "not ok", panel))
 PY
 results "$WORK/names"
+
+# Label names, not only metric names: every label a `by (...)` or
+# `without (...)` clause groups by, a `{label=...}` selector matches on,
+# or a legend prints must be one the live /metrics gives the metrics it
+# applies to, or one Prometheus adds at scrape time (the comment at the
+# top of prometheus-rules.yaml). A misspelt label silently draws one
+# unlabelled line, or nothing.
+"$PY" - "$deploy" "$WORK/metrics" > "$WORK/labels" <<'PY'
+import json, os, re, sys, yaml
+deploy, metrics = sys.argv[1:3]
+SCRAPE = {"namespace", "pod", "job", "instance"}
+NAME = r"\b((?:spire|process)_[a-z0-9_]+)\b(?!\s*\()"
+labels = {}		# series name -> the label names of its samples
+for line in open(metrics):
+    m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? ", line)
+    if m and not line.startswith("#"):
+        labels.setdefault(m.group(1), set()).update(
+            re.findall(r'(\w+)="', m.group(2) or ""))
+exprs = []
+rules = yaml.safe_load(open(os.path.join(deploy, "prometheus-rules.yaml")))
+for g in rules["spec"]["groups"]:
+    exprs += [("prometheus-rules.yaml " + r["alert"], r["expr"], None) for r in g["rules"]]
+dash = json.load(open(os.path.join(deploy, "grafana-dashboard.json")))
+for p in dash["panels"]:
+    exprs += [("grafana-dashboard.json \"%s\"" % p["title"], t["expr"], t.get("legendFormat"))
+              for t in p.get("targets", [])]
+
+def close(e, i, step):
+    """The index of the parenthesis matching the one at i."""
+    depth = 0
+    while 0 <= i < len(e):
+        depth += {"(": step, ")": -step}.get(e[i], 0)
+        if depth == 0:
+            return i
+        i += step
+    raise ValueError("unbalanced parentheses in %r" % e)
+
+def grouped(e):
+    """(labels, argument) of each by/without clause, before or after it."""
+    for m in re.finditer(r"\b(?:by|without)\s*\(([^)]*)\)", e):
+        names = [x.strip() for x in m.group(1).split(",") if x.strip()]
+        j = m.end() + len(e[m.end():]) - len(e[m.end():].lstrip())
+        if j < len(e) and e[j] == "(":
+            yield names, e[j:close(e, j, 1) + 1]
+        else:
+            k = len(e[:m.start()].rstrip()) - 1
+            yield names, e[close(e, k, -1):k + 1]
+
+def uses(where, e, legend):
+    """(label, the metrics it must be on, how it is used) in e."""
+    for names, arg in grouped(e):
+        for l in names:
+            yield l, re.findall(NAME, arg), "by (%s)" % ", ".join(names)
+    for m in re.finditer(NAME + r"\s*\{([^}]*)\}", e):
+        for l in re.findall(r'(\w+)\s*(?:=~|!~|!=|=)\s*"', m.group(2)):
+            yield l, [m.group(1)], "{%s=...}" % l
+    for l in re.findall(r"\{\{\s*(\w+)\s*\}\}", legend or ""):
+        yield l, re.findall(NAME, e), "legend {{%s}}" % l
+
+seen = set()
+for where, e, legend in exprs:
+    for label, names, how in uses(where, e, legend):
+        for n in names:
+            if (where, label, n) in seen or label in SCRAPE:
+                continue
+            seen.add((where, label, n))
+            have = labels.get(n)
+            ok = have is not None and label in have
+            print("%s|%s: %s: %s has label %s|%s" % (
+                "ok" if ok else "not ok", where, how, n, label,
+                "the live /metrics has no sample of it" if have is None else
+                "its labels: %s (and %s, added at scrape)" % (
+                    ", ".join(sorted(have)) or "none", ", ".join(sorted(SCRAPE)))))
+print("%s|the rules and the dashboard use labels on %d metrics|" % (
+    "ok" if len({n for _, _, n in seen}) >= 10 else "not ok", len({n for _, _, n in seen})))
+PY
+results "$WORK/labels"
 
 tap_done

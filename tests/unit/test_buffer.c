@@ -13,6 +13,7 @@
 #define _GNU_SOURCE		/* memmem */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1007,6 +1009,9 @@ START_TEST(test_bad_crc_in_the_middle)
 	ck_assert_uint_eq(st->corrupt_records, 1);
 	ck_assert_uint_eq(st->corrupt_chunks, 1);
 	ck_assert_uint_eq(st->torn_records, 0);
+	/* set aside at start: nothing a restart would fix, /live is fine */
+	ck_assert_ptr_null(buffer_damage(f->bf));
+	ck_assert_uint_eq(st->damaged_chunks, 0);
 	ck_assert_int_eq(file_size(path), AT(4));
 	ck_assert_int_eq(file_size(bad), AT(5));
 	body = file_body(bad, &n);
@@ -1085,6 +1090,128 @@ START_TEST(test_damage_without_room)
 	fake_free(f);
 	rmdir(tmp);
 	free(tmp);
+}
+END_TEST
+
+static bool
+damaged(struct fake *f)
+{
+	return buffer_damage(f->bf) != NULL;
+}
+
+static bool
+undamaged(struct fake *f)
+{
+	return buffer_damage(f->bf) == NULL;
+}
+
+static bool
+retried_5(struct fake *f)
+{
+	return buffer_stats(f->bf)->retries >= 5;
+}
+
+/*
+ * A chunk file that changes under the running buffer: its damage is
+ * found when it is read back for sending, so the output never gets it;
+ * it is said once, and held (for /live) while the file reads wrong,
+ * until the restart whose recovery sends the entries that check.
+ */
+START_TEST(test_damage_found_when_sending)
+{
+	char		*body = buffer_body_file("    retry_wait 0.01\n"
+			    "    retry_max_interval 0.02\n"
+			    "    retry_forever true\n");
+	char		*dir = xasprintf("%s/buf", tmpdir), paths[2][256];
+	char		*bad;
+	struct fake	*f = fake_start(body);
+	const char	*log, *why;
+
+	f->fail_sends = 1000;
+	must_write(f, "a0 a1 a2");
+	ck_assert_uint_eq(chunk_files(dir, paths, 2), 1);
+	bad = xasprintf("%s.corrupt", paths[0]);
+	buffer_enqueue_all(f->bf);
+	sent(f, 1, "a0 a1 a2|");
+	poke(paths[0], "x", 1, AT(1) + FRAME_HDR + 8);	/* a1's "a" */
+	capture_stderr();
+	ck_assert(run_until(f, retried_5, 3000));
+	log = captured();
+	ck_assert_int_eq(f->sends, 1);		/* never sent as it reads */
+	why = buffer_damage(f->bf);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, paths[0]) != NULL &&
+	    strstr(why, "entry 2 of 3") != NULL &&
+	    strstr(why, "(its CRC)") != NULL, "%s", why);
+	ck_assert_uint_eq(buffer_stats(f->bf)->damaged_chunks, 1);
+	ck_assert_int_eq(count_of(log, "/live fails until a restart"), 1);
+
+	poke(paths[0], "a", 1, AT(1) + FRAME_HDR + 8);	/* read right again */
+	ck_assert(run_until(f, undamaged, 3000));
+	ck_assert_uint_eq(buffer_stats(f->bf)->queue_length, 1);
+
+	poke(paths[0], "x", 1, AT(1) + FRAME_HDR + 8);
+	ck_assert(run_until(f, damaged, 3000));
+	fake_reopen(f);				/* the restart */
+	ck_assert_ptr_null(buffer_damage(f->bf));
+	ck_assert_uint_eq(buffer_stats(f->bf)->corrupt_records, 1);
+	ck_assert_int_ge(file_size(bad), AT(3));
+	f->fail_sends = 0;
+	sb_reset(&f->got);
+	drain(f, "a0 a2|");
+	fake_free(f);
+	free(bad);
+	free(dir);
+	free(body);
+}
+END_TEST
+
+/* fdatasync fails with EIO while this is set: a disk that lost a write. */
+static bool	 sync_fails;
+
+int
+fdatasync(int fd)
+{
+	if (sync_fails) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/*
+ * A chunk whose sync failed may not be on disk as it reads from the page
+ * cache: it is held as damaged even while it reads right, until it is
+ * delivered (or a restart reads it from the disk).
+ */
+START_TEST(test_damage_after_failed_sync)
+{
+	char		*body = buffer_body_file("    retry_wait 0.01\n"
+			    "    retry_max_interval 0.02\n"
+			    "    retry_forever true\n");
+	struct fake	*f = fake_start(body);
+	const char	*why;
+
+	f->fail_sends = 2;
+	must_write(f, "a0 a1");
+	capture_stderr();
+	sync_fails = true;
+	buffer_enqueue_all(f->bf);		/* a queued chunk is synced */
+	sync_fails = false;
+	ck_assert_int_eq(count_of(captured(), "/live fails until a restart"),
+	    1);
+	why = buffer_damage(f->bf);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, "fdatasync") != NULL &&
+	    strstr(why, "Input/output error") != NULL &&
+	    strstr(why, "may not be on disk as written") != NULL, "%s", why);
+	sent(f, 2, "a0 a1|a0 a1|");
+	ck_assert_ptr_nonnull(buffer_damage(f->bf));
+	ck_assert(run_until(f, drained, 3000));
+	ck_assert_ptr_null(buffer_damage(f->bf));
+	ck_assert_uint_eq(buffer_stats(f->bf)->damaged_chunks, 0);
+	fake_free(f);
+	free(body);
 }
 END_TEST
 
@@ -1324,6 +1451,8 @@ test_suite(void)
 	tcase_add_test(tc, test_bad_length_in_the_middle);
 	tcase_add_test(tc, test_bad_magic_and_zeros);
 	tcase_add_test(tc, test_damage_without_room);
+	tcase_add_test(tc, test_damage_found_when_sending);
+	tcase_add_test(tc, test_damage_after_failed_sync);
 	tcase_add_test(tc, test_foreign_files);
 	tcase_add_test(tc, test_batch_all_or_nothing);
 	tcase_add_test(tc, test_defaults_by_type);
