@@ -17,6 +17,7 @@
 #include "regex_ruby.h"
 #include "strbuf.h"
 
+#define ROWS(t)	((int)(sizeof (t) / sizeof (t)[0]))
 #define DIGIT	"\\x{30}-\\x{39}"
 #define WORD	"\\x{30}-\\x{39}\\x{41}-\\x{5a}\\x{5f}\\x{61}-\\x{7a}"
 #define SPACE	"\\x{9}-\\x{d}\\x{20}"
@@ -237,13 +238,10 @@ test_suite(void)
 	Suite	*s = suite_create("regex_ruby");
 	TCase	*tc = tcase_create("regex_ruby");
 
-	tcase_add_loop_test(tc, test_form, 0,
-	    (int)(sizeof forms / sizeof forms[0]));
-	tcase_add_loop_test(tc, test_match, 0,
-	    (int)(sizeof matches / sizeof matches[0]));
+	tcase_add_loop_test(tc, test_form, 0, ROWS(forms));
+	tcase_add_loop_test(tc, test_match, 0, ROWS(matches));
 	tcase_add_test(tc, test_duplicate_names);
-	tcase_add_loop_test(tc, test_error, 0,
-	    (int)(sizeof errors / sizeof errors[0]));
+	tcase_add_loop_test(tc, test_error, 0, ROWS(errors));
 	suite_add_tcase(s, tc);
 	return s;
 }
