@@ -31,10 +31,19 @@ struct tparts {
 	int64_t	 frac;		/* ns */
 	int64_t	 off;		/* seconds east of UTC */
 	int64_t	 epoch;		/* from %s */
+	unsigned given;		/* GIVEN_*: the fields the format set */
 	bool	 have_date;	/* %m, %b, %d or %e seen */
 	bool	 have_yday;
 	bool	 have_epoch;
 };
+
+/* The fields in the order in which the missing leading ones are filled. */
+#define GIVEN_YEAR	0x01
+#define GIVEN_MON	0x02
+#define GIVEN_MDAY	0x04
+#define GIVEN_HOUR	0x08
+#define GIVEN_MIN	0x10
+#define GIVEN_SEC	0x20
 
 static const char *const month_names[12] = {
 	"january", "february", "march", "april", "may", "june", "july",
@@ -73,6 +82,29 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
 	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* The broken-down time of secs (UTC) shifted by gmtoff. */
+static void
+secs_to_tm(int64_t secs, int32_t gmtoff, const char *zone, struct tm *tm)
+{
+	int64_t		 local = secs + gmtoff, days, sod, y;
+	unsigned	 m, d;
+
+	days = local / SEC_PER_DAY - (local % SEC_PER_DAY < 0);
+	sod = local - days * SEC_PER_DAY;
+	civil_from_days(days, &y, &m, &d);
+	memset(tm, 0, sizeof *tm);
+	tm->tm_year = (int)(y - 1900);
+	tm->tm_mon = (int)m - 1;
+	tm->tm_mday = (int)d;
+	tm->tm_hour = (int)(sod / 3600);
+	tm->tm_min = (int)(sod / 60 % 60);
+	tm->tm_sec = (int)(sod % 60);
+	tm->tm_wday = (int)(((days + 4) % 7 + 7) % 7);
+	tm->tm_yday = (int)(days - time_days_from_civil(y, 1, 1));
+	tm->tm_gmtoff = gmtoff;
+	tm->tm_zone = zone;
 }
 
 static bool
@@ -372,22 +404,26 @@ fmt_conv(char c, int w, const char *s, size_t len, size_t *i,
 
 	switch (c) {
 	case 'Y':
+		tp->given |= GIVEN_YEAR;
 		if (fmt_number(s, len, i, 4, 0, 9999, &v) != 0)
 			return -1;
 		tp->year = v;
 		return 0;
 	case 'y':
+		tp->given |= GIVEN_YEAR;
 		if (fmt_number(s, len, i, 2, 0, 99, &v) != 0)
 			return -1;
 		tp->year = v < 69 ? 2000 + v : 1900 + v;	/* POSIX */
 		return 0;
 	case 'm':
 		tp->have_date = true;
+		tp->given |= GIVEN_MON;
 		return fmt_int(s, len, i, 2, 1, 12, &tp->mon);
 	case 'b':
 	case 'h':
 	case 'B':
 		tp->have_date = true;
+		tp->given |= GIVEN_MON;
 		if (fmt_name(s, len, i, month_names, 12, &k) != 0)
 			return -1;
 		tp->mon = k + 1;
@@ -400,15 +436,20 @@ fmt_conv(char c, int w, const char *s, size_t len, size_t *i,
 		/* FALLTHROUGH */
 	case 'd':
 		tp->have_date = true;
+		tp->given |= GIVEN_MDAY;
 		return fmt_int(s, len, i, 2, 1, 31, &tp->mday);
 	case 'j':
 		tp->have_yday = true;
+		tp->given |= GIVEN_MON | GIVEN_MDAY;
 		return fmt_int(s, len, i, 3, 1, 366, &tp->yday);
 	case 'H':
+		tp->given |= GIVEN_HOUR;
 		return fmt_int(s, len, i, 2, 0, 23, &tp->hour);
 	case 'M':
+		tp->given |= GIVEN_MIN;
 		return fmt_int(s, len, i, 2, 0, 59, &tp->min);
 	case 'S':
+		tp->given |= GIVEN_SEC;
 		return fmt_int(s, len, i, 2, 0, 60, &tp->sec);
 	case 'N':
 		if (w == 0) {
@@ -477,6 +518,8 @@ fmt_parse(const char *fmt, const char *s, size_t len, size_t *i,
 		w = 0;
 		if (*f >= '1' && *f <= '9' && f[1] == 'N')
 			w = *f++ - '0';
+		else if (f[0] == ':' && f[1] == 'z')
+			f++;		/* Ruby's %:z: %z reads +hh:mm too */
 		if (*f == '\0' || fmt_conv(*f, w, s, len, i, tp) != 0)
 			return -1;
 		f++;
@@ -484,13 +527,46 @@ fmt_parse(const char *fmt, const char *s, size_t len, size_t *i,
 	return 0;
 }
 
+/*
+ * The fields before the first one the format gives come from ref, at
+ * the offset read, as Ruby's Time.strptime and the strptime gem take
+ * them from the clock: `%b %d %H:%M:%S` (syslog) is in ref's year, `%H:%M`
+ * on ref's day. The ones after it are at their lowest.
+ */
+static void
+tparts_fill(struct tparts *tp, int64_t ref)
+{
+	int64_t		 secs = ref / NS_PER_SEC - (ref % NS_PER_SEC < 0);
+	struct tm	 tm;
+
+	secs_to_tm(secs, (int32_t)tp->off, NULL, &tm);
+	if (tp->given & GIVEN_YEAR)
+		return;
+	tp->year = tm.tm_year + 1900LL;
+	if (tp->given & GIVEN_MON)
+		return;
+	tp->mon = tm.tm_mon + 1;
+	if (tp->given & GIVEN_MDAY)
+		return;
+	tp->mday = tm.tm_mday;
+	if (tp->given & GIVEN_HOUR)
+		return;
+	tp->hour = tm.tm_hour;
+	if (tp->given & GIVEN_MIN)
+		return;
+	tp->min = tm.tm_min;
+	if (!(tp->given & GIVEN_SEC))
+		tp->sec = tm.tm_sec;
+}
+
 static int
-tparts_to_ns(const struct tparts *tp, int64_t *ns)
+tparts_to_ns(struct tparts *tp, int64_t ref, int64_t *ns)
 {
 	int64_t	 days, jan1;
 
 	if (tp->have_epoch)
 		return time_from_secs(tp->epoch, tp->frac, ns);
+	tparts_fill(tp, ref);
 	if (tp->have_yday && !tp->have_date) {
 		if (tp->year < 0 || tp->year > 9999 ||
 		    tp->yday > (is_leap(tp->year) ? 366 : 365) ||
@@ -506,18 +582,24 @@ tparts_to_ns(const struct tparts *tp, int64_t *ns)
 }
 
 int
-time_parse_format(const char *fmt, const char *s, size_t len, int64_t *ns)
+time_parse_format_at(const char *fmt, const char *s, size_t len,
+    int64_t ref, int64_t *ns)
 {
 	struct tparts	 tp;
 	size_t		 i = 0;
 
 	memset(&tp, 0, sizeof tp);
-	tp.year = 1970;
 	tp.mon = 1;
 	tp.mday = 1;
 	if (fmt_parse(fmt, s, len, &i, &tp) != 0 || i != len)
 		return -1;
-	return tparts_to_ns(&tp, ns);
+	return tparts_to_ns(&tp, ref, ns);
+}
+
+int
+time_parse_format(const char *fmt, const char *s, size_t len, int64_t *ns)
+{
+	return time_parse_format_at(fmt, s, len, 0, ns);
 }
 
 static char *
@@ -589,29 +671,6 @@ tf_add(struct tf_out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-/* The broken-down time of secs (UTC) shifted by gmtoff. */
-static void
-tf_tm(int64_t secs, int32_t gmtoff, const char *zone, struct tm *tm)
-{
-	int64_t		 local = secs + gmtoff, days, sod, y;
-	unsigned	 m, d;
-
-	days = local / SEC_PER_DAY - (local % SEC_PER_DAY < 0);
-	sod = local - days * SEC_PER_DAY;
-	civil_from_days(days, &y, &m, &d);
-	memset(tm, 0, sizeof *tm);
-	tm->tm_year = (int)(y - 1900);
-	tm->tm_mon = (int)m - 1;
-	tm->tm_mday = (int)d;
-	tm->tm_hour = (int)(sod / 3600);
-	tm->tm_min = (int)(sod / 60 % 60);
-	tm->tm_sec = (int)(sod % 60);
-	tm->tm_wday = (int)(((days + 4) % 7 + 7) % 7);
-	tm->tm_yday = (int)(days - time_days_from_civil(y, 1, 1));
-	tm->tm_gmtoff = gmtoff;
-	tm->tm_zone = zone;
-}
-
 /* %z with colons: +hhmm, +hh:mm, +hh:mm:ss. */
 static void
 tf_zone(struct tf_out *o, int32_t gmtoff, int colons)
@@ -672,7 +731,7 @@ time_format_strftime(const char *fmt, int64_t ns, int32_t gmtoff,
 
 	if (size == 0)
 		return 0;
-	tf_tm(secs, gmtoff, zone, &tm);
+	secs_to_tm(secs, gmtoff, zone, &tm);
 	while (*fmt != '\0') {
 		const char	*spec = fmt + 1;
 		size_t		 fl = strspn(spec, "-_0^#");

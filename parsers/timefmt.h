@@ -23,14 +23,15 @@ int	time_parse_rfc3339(const char *s, size_t len, int64_t *ns);
 
 /*
  * Parses s with a strptime-style format: %Y %m %d %H %M %S %y %b %e %j
- * %z (+hhmm, +hh:mm, +hh, Z) %Z (UTC/GMT/Z only: no tz database)
+ * %z and %:z (+hhmm, +hh:mm, +hh, Z) %Z (UTC/GMT/Z only: no tz database)
  * %s (epoch seconds) %T %F %% and %N / %L / %3N / %6N / %9N (fraction:
  * %N takes 0-9 digits, %L exactly 3, %<w>N exactly w). Also %B %h (month
  * names, any case, full or abbreviated), %a %A (weekday names, checked
  * but not used), %n %t and a space (any run of blanks, possibly none).
  * Numbers take 1 up to their width in digits. Missing fields default to
- * 1970-01-01 00:00:00, times without a zone are UTC, %s wins over the
- * other fields. Must consume all of s. Returns 0 or -1.
+ * 1970-01-01 00:00:00 (but see time_parse_format_at), times without a
+ * zone are UTC, %s wins over the other fields. Must consume all of s.
+ * Returns 0 or -1.
  *
  * `.%N` in the format is optional: when the input has no `.` at that
  * point both are skipped. So Fluentd's `%Y-%m-%dT%H:%M:%S.%NZ` matches
@@ -39,6 +40,15 @@ int	time_parse_rfc3339(const char *s, size_t len, int64_t *ns);
  */
 int	time_parse_format(const char *fmt, const char *s, size_t len,
 	    int64_t *ns);
+/*
+ * The same, but the fields before the first one the format gives are
+ * ref's (ns, at the offset read), as Ruby's Time.strptime takes them
+ * from the clock: syslog's `%b %d %H:%M:%S` is a time in ref's year,
+ * `%H:%M` one on ref's day; the fields after it are at their lowest.
+ * time_parse_format is this with ref 0.
+ */
+int	time_parse_format_at(const char *fmt, const char *s, size_t len,
+	    int64_t ref, int64_t *ns);
 
 /*
  * Writes RFC 3339 with 9 fraction digits and Z, NUL-terminated; returns

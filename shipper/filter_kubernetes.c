@@ -675,11 +675,10 @@ compile_regexps(struct filter *f, struct conf_elem *el, struct err *e)
 {
 	const struct kube_cfg	*cfg = f->cfg;
 	struct kube_priv	*kp = f->priv;
-	char			*pat = xasprintf("(?J)%s", cfg->name_regexp);
 	size_t			 i;
 
-	kp->name_re = regex_compile(pat, REGEX_RUBY, e);
-	free(pat);
+	/* Ruby's: a name may stand for several groups (REGEX_RUBY). */
+	kp->name_re = regex_compile(cfg->name_regexp, REGEX_RUBY, e);
 	if (kp->name_re == NULL)
 		return param_error(f, el, "tag_to_kubernetes_name_regexp", e);
 	for (i = 0; cfg->annotation_match && cfg->annotation_match[i]; i++) {

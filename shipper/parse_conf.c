@@ -75,14 +75,19 @@ time_number(const char *s, size_t len, int64_t *ns)
 	return 0;
 }
 
+/*
+ * ref: the record's time so far (the runtime's, else the clock at
+ * reading), for the fields time_format leaves out (syslog's year).
+ */
 static int
-time_value(const struct time_cfg *tc, const struct field *f, int64_t *ns,
-    struct stats *st)
+time_value(const struct time_cfg *tc, const struct field *f, int64_t ref,
+    int64_t *ns, struct stats *st)
 {
 	if (tc->time_type != TIME_TYPE_STRING || f->type == VAL_RAW)
 		return time_number(f->val, f->vlen, ns);
 	if (tc->time_format != NULL) {
-		if (time_parse_format(tc->time_format, f->val, f->vlen, ns) == 0)
+		if (time_parse_format_at(tc->time_format, f->val, f->vlen, ref,
+		    ns) == 0)
 			return 0;
 		if (time_parse_rfc3339(f->val, f->vlen, ns) != 0)
 			return -1;
@@ -115,7 +120,7 @@ time_cfg_apply(const struct time_cfg *tc, struct batch *b, struct record *r,
 	}
 	if (f == NULL || f->type == VAL_OBJECT)
 		return 0;
-	if (time_value(tc, f, &ns, st) != 0)
+	if (time_value(tc, f, r->time, &ns, st) != 0)
 		return -1;
 	r->time = ns;
 	if (!tc->keep_time_key)

@@ -74,7 +74,8 @@ int	time_cfg_check(const struct time_cfg *tc, const struct conf_elem *el,
 
 /*
  * Sets r->time from the field time_key among fields [first, end) of the
- * open record, and deletes the field unless keep_time_key. Returns 1 when
+ * open record, and deletes the field unless keep_time_key. The fields
+ * time_format leaves out (a year) are those of r->time as it was. Returns 1 when
  * the time was taken, 0 when there is no such field, -1 when it did not
  * parse (the field is then kept).
  */

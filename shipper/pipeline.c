@@ -531,6 +531,28 @@ unsupported_note(struct conf_elem *el, const char *in, bool skip,
 }
 
 /*
+ * The <system> sections before anything else: their skip_unsupported
+ * decides what the rest is, and a wrong value there is its own error,
+ * not a list of the directives it was meant to skip.
+ */
+static int
+systems_load(struct pipeline *pl, bool *skip, struct err *e)
+{
+	struct conf_elem	*root = &pl->conf->root;
+	size_t			 i;
+
+	for (i = 0; i < root->nelems; i++) {
+		if (strcmp(root->elems[i].name, "system") != 0)
+			continue;
+		if (system_load(pl, &root->elems[i], e) != 0)
+			return -1;
+		if (pl->sys.skip_unsupported)
+			*skip = true;
+	}
+	return 0;
+}
+
+/*
  * Every directive of a plugin type the shipper lacks, at once: skipped
  * with a warning each (--skip-unsupported, <system> skip_unsupported
  * true), or all listed in one error.
@@ -544,15 +566,8 @@ unsupported_check(struct pipeline *pl, struct err *e)
 	size_t			 i, j, n = 0;
 	char			 in[160];
 
-	for (i = 0; i < root->nelems; i++) {
-		const char	*v;
-
-		if (strcmp(root->elems[i].name, "system") == 0 &&
-		    (v = conf_get(&root->elems[i], "skip_unsupported")) &&
-		    conf_parse_bool(v, &pl->sys.skip_unsupported) == 0 &&
-		    pl->sys.skip_unsupported)
-			skip = true;
-	}
+	if (systems_load(pl, &skip, e) != 0)
+		return -1;
 	for (i = 0; i < root->nelems; i++) {
 		struct conf_elem	*el = &root->elems[i];
 

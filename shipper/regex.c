@@ -13,6 +13,8 @@
 #endif
 #include "mem.h"
 #include "regex.h"
+#include "regex_ruby.h"
+#include "strbuf.h"
 
 /*
  * PCRE2's JIT reads the subject 16 bytes at a time, past its end (inside
@@ -38,33 +40,83 @@ struct regex {
 	char			*pattern;
 };
 
-struct regex *
-regex_compile(const char *pattern, unsigned flags, struct err *e)
+static uint32_t
+compile_options(unsigned flags)
 {
-	struct regex	*re;
-	PCRE2_UCHAR	 msg[256];
-	PCRE2_SIZE	 off;
 	uint32_t	 opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-	int		 code;
 
+	/*
+	 * Ruby: ^ $ at every line; POSIX brackets and \b Unicode (\d \w \s,
+	 * ASCII in Ruby, are translated to ASCII classes); a name may stand
+	 * for several groups; \C is no escape of Ruby's meaning.
+	 */
 	if (flags & REGEX_RUBY)
-		opts |= PCRE2_MULTILINE;
+		opts |= PCRE2_MULTILINE | PCRE2_UCP | PCRE2_DUPNAMES |
+		    PCRE2_NEVER_BACKSLASH_C;
 	if (flags & REGEX_ICASE)
 		opts |= PCRE2_CASELESS;
 	if (flags & REGEX_DOTALL)
 		opts |= PCRE2_DOTALL;
 	if (flags & REGEX_EXTENDED)
 		opts |= PCRE2_EXTENDED;
-	re = xcalloc(1, sizeof *re);
-	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    opts, &code, &off, NULL);
-	if (re->code == NULL) {
-		pcre2_get_error_message(code, msg, sizeof msg);
-		free(re);
+	return opts;
+}
+
+/* The pattern PCRE2 gets: a Ruby one in PCRE2's syntax. */
+static char *
+pcre2_form(const char *pattern, unsigned flags, struct err *e)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	const char	*why;
+	size_t		 at;
+
+	if (!(flags & REGEX_RUBY))
+		return xstrdup(pattern);
+	if (regex_ruby_to_pcre2(pattern, flags & REGEX_EXTENDED, &sb, &why,
+	    &at) == 0)
+		return sb_take(&sb);
+	sb_free(&sb);
+	err_set(e, "invalid regular expression /%s/ at offset %zu: %s",
+	    pattern, at, why);
+	return NULL;
+}
+
+static void
+compile_error(const char *pattern, const char *form, int code,
+    PCRE2_SIZE off, struct err *e)
+{
+	PCRE2_UCHAR	 msg[256];
+
+	pcre2_get_error_message(code, msg, sizeof msg);
+	if (strcmp(pattern, form) == 0)
 		err_set(e, "invalid regular expression /%s/ at offset %zu: %s",
 		    pattern, (size_t)off, (char *)msg);
+	else
+		err_set(e, "invalid regular expression /%s/ (in PCRE2's "
+		    "syntax /%s/, at offset %zu): %s", pattern, form,
+		    (size_t)off, (char *)msg);
+}
+
+struct regex *
+regex_compile(const char *pattern, unsigned flags, struct err *e)
+{
+	struct regex	*re;
+	PCRE2_SIZE	 off;
+	char		*form;
+	int		 code;
+
+	if ((form = pcre2_form(pattern, flags, e)) == NULL)
+		return NULL;
+	re = xcalloc(1, sizeof *re);
+	re->code = pcre2_compile((PCRE2_SPTR)form, PCRE2_ZERO_TERMINATED,
+	    compile_options(flags), &code, &off, NULL);
+	if (re->code == NULL) {
+		compile_error(pattern, form, code, off, e);
+		free(form);
+		free(re);
 		return NULL;
 	}
+	free(form);
 	re->jit = jit_wanted() &&
 	    pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
@@ -116,6 +168,41 @@ regex_ngroups(const struct regex *re)
 	return n;
 }
 
+struct names {
+	PCRE2_SPTR	 table;
+	uint32_t	 count;
+	uint32_t	 size;
+};
+
+static uint32_t
+name_group(const struct names *nt, uint32_t i, const char **name)
+{
+	PCRE2_SPTR	 ent = nt->table + (size_t)i * nt->size;
+
+	*name = (const char *)ent + 2;
+	return ((uint32_t)ent[0] << 8) | ent[1];
+}
+
+/*
+ * Another group of the same name after g took part: Ruby's m[name] is
+ * the last that did, so only that one is reported.
+ */
+static bool
+name_taken_later(const struct names *nt, const char *name, uint32_t g,
+    const PCRE2_SIZE *ov)
+{
+	const char	*other;
+	uint32_t	 i, og;
+
+	for (i = 0; i < nt->count; i++) {
+		og = name_group(nt, i, &other);
+		if (og > g && ov[2 * og] != PCRE2_UNSET &&
+		    strcmp(other, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * PCRE2's name table is sorted by name; Ruby's MatchData#names, which
  * Fluentd's regexp parser walks, is in the order of the pattern. So the
@@ -125,28 +212,28 @@ bool
 regex_captures(const struct regex *re, const char *s, size_t len,
     regex_capture_fn fn, void *arg)
 {
-	PCRE2_SPTR	 table;
+	struct names	 nt;
 	PCRE2_SIZE	*ov;
-	uint32_t	 count = 0, size = 0, top = 0, g, i;
+	const char	*name;
+	uint32_t	 top = 0, g, i;
 
 	if (regex_exec(re, s, len) < 0)
 		return false;
-	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count);
-	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
-	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table);
+	memset(&nt, 0, sizeof nt);
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &nt.count);
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &nt.size);
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &nt.table);
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &top);
 	ov = pcre2_get_ovector_pointer(re->md);
-	for (g = 1; g <= top && count > 0; g++) {
-		for (i = 0; i < count; i++) {
-			PCRE2_SPTR	 ent = table + (size_t)i * size;
-			const char	*name = (const char *)ent + 2;
-
-			if ((((uint32_t)ent[0] << 8) | ent[1]) != g)
+	for (g = 1; g <= top && nt.count > 0; g++) {
+		for (i = 0; i < nt.count; i++) {
+			if (name_group(&nt, i, &name) != g)
 				continue;
-			if (ov[2 * g] == PCRE2_UNSET)
-				break;	/* took no part: Fluentd skips it */
-			fn(arg, name, strlen(name), s + ov[2 * g],
-			    ov[2 * g + 1] - ov[2 * g]);
+			/* One that took no part: Fluentd skips it. */
+			if (ov[2 * g] != PCRE2_UNSET &&
+			    !name_taken_later(&nt, name, g, ov))
+				fn(arg, name, strlen(name), s + ov[2 * g],
+				    ov[2 * g + 1] - ov[2 * g]);
 			break;
 		}
 	}

@@ -1,9 +1,10 @@
 /*
  * regex.h — regular expressions, PCRE2 with JIT.
  *
- * Fluentd's patterns are Ruby regexps, where ^ and $ match at every line
- * boundary; REGEX_RUBY compiles with that meaning. Subjects need not be
- * valid UTF-8: invalid bytes never match a character class.
+ * Fluentd's patterns are Ruby regexps: REGEX_RUBY compiles them with
+ * Ruby's meaning, ^ and $ at every line boundary and the syntax that
+ * means something else in PCRE2 rewritten (regex_ruby.h). Subjects need
+ * not be valid UTF-8: invalid bytes never match a character class.
  */
 #ifndef SHIPPER_REGEX_H
 #define SHIPPER_REGEX_H
@@ -13,7 +14,7 @@
 
 #include "err.h"
 
-#define REGEX_RUBY	0x01	/* ^ $ at line boundaries */
+#define REGEX_RUBY	0x01	/* Ruby's syntax and meaning */
 #define REGEX_ICASE	0x02
 #define REGEX_DOTALL	0x04	/* Ruby's /m: . matches a newline */
 #define REGEX_EXTENDED	0x08	/* /x */

@@ -26,15 +26,28 @@ static const int sp_envelope[] = {
 };
 
 /*
- * The line formats of plain log files: Fluentd's syslog parser (RFC 3164,
- * with or without <PRI>) and the glog format of Kubernetes components
- * (fluent-plugin-kubernetes' `kubernetes` parser, one line per record).
+ * The line formats of plain log files, as Fluentd and the DaemonSet image
+ * define them: parser_syslog's RFC 3164 regexps, without and with <PRI>
+ * (with_priority), read with time_format %b %d %H:%M:%S; and the glog
+ * format of Kubernetes components, the image's `kubernetes` parser (a
+ * regexp parser whose expression and time_format it sets itself).
  */
-static const char sp_syslog[] = "^(?:\\<(?<pri>[0-9]+)\\>)?(?<time>[^ ]*"
-    "\\s*[^ ]* [^ ]*) (?<host>[^ ]*) (?<ident>[^ :\\[]*)"
-    "(?:\\[(?<pid>[0-9]+)\\])?(?:[^\\:]*\\:)? *(?<message>.*)$";
-static const char sp_glog[] = "^(?<severity>\\w)(?<time>\\d{4} [^\\s]*)"
-    "\\s+(?<pid>\\d+)\\s+(?<source>[^ \\]]+)\\] (?<message>.*)$";
+static const char sp_syslog[] = "/^(?<time>[^ ]*\\s*[^ ]* [^ ]*) "
+    "(?<host>[^ ]*) (?<ident>[^ :\\[]*)(?:\\[(?<pid>[0-9]+)\\])?"
+    "(?:[^\\:]*\\:)? *(?<message>.*)$/";
+static const char sp_syslog_pri[] = "/^\\<(?<pri>[0-9]+)\\>(?<time>[^ ]* "
+    "{1,2}[^ ]* [^ ]*) (?<host>[^ ]*) (?<ident>[^ :\\[]*)"
+    "(?:\\[(?<pid>[0-9]+)\\])?(?:[^\\:]*\\:)? *(?<message>.*)$/";
+static const char sp_syslog_time[] = "%b %d %H:%M:%S";
+static const char sp_glog[] = "/^(?<severity>\\w)(?<time>\\d{4} [^\\s]*)"
+    "\\s+(?<pid>\\d+)\\s+(?<source>[^ \\]]+)\\] (?<message>.*)/m";
+static const char sp_glog_time[] = "%m%d %H:%M:%S.%N";
+
+/* Fluentd's message_format values; the shipper reads rfc3164 only. */
+enum { SYSLOG_RFC3164 };
+static const char *const syslog_formats[] = {
+	"rfc3164", "rfc5424", "auto", NULL
+};
 
 /* The types of <parse> a tail source knows, for --dry-run's check. */
 bool
@@ -53,18 +66,23 @@ static const struct param_def source_parse_params[] = {
 	{ .name = "@type", .type = PARAM_ENUM, .def = "container",
 	  .choices = sp_types, .offset = S(type),
 	  .help = "json (Docker json-file), cri, container (either, per "
-	  "file), none, regexp, syslog, kubernetes (glog) or multiline" },
+	  "file), none, regexp, syslog (RFC 3164: host, ident, pid, "
+	  "message; time_format %b %d %H:%M:%S unless set), kubernetes "
+	  "(glog: severity, pid, source, message; its own time_format "
+	  "%m%d %H:%M:%S.%N) or multiline" },
 	TIME_CFG_PARAMS(struct source_parse_cfg, time, "time"),
 	{ .name = "message_key", .type = PARAM_STRING, .def = "log",
 	  .offset = S(message_key), .help = "field for the line" },
 	{ .name = "expression", .type = PARAM_STRING,
 	  .offset = S(expression), .help = "regexp: the Ruby regexp, "
 	  "/.../ with i, m, x, whose named groups become fields" },
-	{ .name = "message_format", .type = PARAM_STRING, .def = "rfc3164",
-	  .offset = S(message_format), .help = "syslog: rfc3164 only" },
-	{ .name = "with_priority", .type = PARAM_BOOL, .def = "true",
-	  .flags = PARAM_NOOP, .offset = S(with_priority),
-	  .help = "syslog: <PRI> is optional either way" },
+	{ .name = "message_format", .type = PARAM_ENUM, .def = "rfc3164",
+	  .choices = syslog_formats, .offset = S(message_format),
+	  .help = "syslog: rfc3164 only (RFC 5424 and auto are an error)" },
+	{ .name = "with_priority", .type = PARAM_BOOL, .def = "false",
+	  .offset = S(with_priority), .help = "syslog: lines start with "
+	  "<PRI>, which becomes the number pri (else a line with it does "
+	  "not parse its time)" },
 	{ .name = "max_nesting", .type = PARAM_INT, .def = "64",
 	  .offset = S(max_nesting),
 	  .help = "json: deepest nesting of a non-Docker JSON line" },
@@ -91,19 +109,59 @@ note_time_key(struct source_parse *sp, const struct conf_elem *el)
 	sp->tk_line = p ? p->line : el->line;
 }
 
-static int
-source_parse_regex(struct source_parse *sp, struct err *e)
+/* time_format as the parser sets it: syslog's default, glog's own. */
+static void
+line_time_format(struct source_parse *sp, const char *fmt, bool force)
 {
-	const char	*pat = NULL;
+	if (sp->cfg.time.time_format != NULL && !force)
+		return;
+	free(sp->cfg.time.time_format);
+	sp->cfg.time.time_format = xstrdup(fmt);
+}
 
-	if (sp->cfg.type == SP_SYSLOG)
-		pat = sp_syslog;
-	else if (sp->cfg.type == SP_KUBERNETES)
-		pat = sp_glog;
-	else if (sp->cfg.type == SP_REGEXP &&
-	    (pat = sp->cfg.expression) == NULL)
+static int
+syslog_check(struct source_parse *sp, const struct conf_elem *el,
+    struct err *e)
+{
+	const struct conf_param	*p = conf_param_get(el, "message_format");
+
+	if (sp->cfg.message_format == SYSLOG_RFC3164)
+		return 0;
+	return err_at(e, p ? p->file : sp->file, p ? p->line : sp->line,
+	    "<parse> @type syslog message_format %s: only rfc3164 is "
+	    "supported; for RFC 5424 lines use @type regexp with an "
+	    "expression for them", syslog_formats[sp->cfg.message_format]);
+}
+
+/* The regexp of the line types, and the time_format that goes with it. */
+static int
+line_pattern(struct source_parse *sp, const struct conf_elem *el,
+    const char **pat, struct err *e)
+{
+	*pat = NULL;
+	if (sp->cfg.type == SP_SYSLOG) {
+		if (syslog_check(sp, el, e) != 0)
+			return -1;
+		*pat = sp->cfg.with_priority ? sp_syslog_pri : sp_syslog;
+		line_time_format(sp, sp_syslog_time, false);
+	} else if (sp->cfg.type == SP_KUBERNETES) {
+		*pat = sp_glog;
+		line_time_format(sp, sp_glog_time, true);
+	} else if (sp->cfg.type == SP_REGEXP &&
+	    (*pat = sp->cfg.expression) == NULL)
 		return err_at(e, sp->file, sp->line, "<parse> @type regexp "
 		    "needs expression /PATTERN/ with named groups");
+	return 0;
+}
+
+static int
+source_parse_regex(struct source_parse *sp, const struct conf_elem *el,
+    struct err *e)
+{
+	const char	*pat;
+
+	if (line_pattern(sp, el, &pat, e) != 0)
+		return -1;
 	if (pat == NULL)
 		return 0;
 	if ((sp->re = regex_compile_fluentd(pat, 0, e)) == NULL)
@@ -257,7 +315,7 @@ source_parse_setup(struct source_parse *sp, const struct conf_elem *el,
 	if (sp->cfg.type == SP_MULTILINE) {
 		if (source_parse_multiline(sp, el, mf, e) != 0)
 			return -1;
-	} else if (source_parse_regex(sp, e) != 0)
+	} else if (source_parse_regex(sp, el, e) != 0)
 		return -1;
 	/* The runtime's time stays in the record as it was written. */
 	if (sp->re == NULL && sp->envelope != ENVELOPE_NONE &&
@@ -374,7 +432,24 @@ add_copy(struct batch *b, const char *key, const char *val, size_t vlen)
 
 struct capture_ctx {
 	struct batch	*b;
+	bool		 pri_number;	/* syslog: pri is a number */
 };
+
+/* Fluentd's value.to_i: the digits of pri without their leading zeros. */
+static bool
+capture_number(struct capture_ctx *cx, const char *name, size_t nlen,
+    const char *val, size_t vlen)
+{
+	if (!cx->pri_number || nlen != 3 || memcmp(name, "pri", 3) != 0)
+		return false;
+	while (vlen > 1 && *val == '0') {
+		val++;
+		vlen--;
+	}
+	batch_add(cx->b, name, nlen, batch_copy(cx->b, val, vlen), vlen,
+	    VAL_RAW);
+	return true;
+}
 
 static void
 capture_add(void *arg, const char *name, size_t nlen, const char *val,
@@ -382,6 +457,8 @@ capture_add(void *arg, const char *name, size_t nlen, const char *val,
 {
 	struct capture_ctx	*cx = arg;
 
+	if (capture_number(cx, name, nlen, val, vlen))
+		return;
 	batch_add(cx->b, name, nlen, batch_copy(cx->b, val, vlen), vlen,
 	    VAL_STRING);
 }
@@ -391,7 +468,7 @@ static void
 regex_line(struct source_parse *sp, struct batch *b, struct record *r,
     const struct logical_line *ll, struct stats *st)
 {
-	struct capture_ctx	 cx = { b };
+	struct capture_ctx	 cx = { b, sp->cfg.type == SP_SYSLOG };
 
 	if (regex_captures(sp->re, ll->content, ll->len, capture_add, &cx))
 		return;

@@ -9,7 +9,9 @@
  * source's time_key names another field.
  *
  * The line types regexp, syslog and kubernetes make a record of the
- * named groups of one regexp. multiline first joins lines into events
+ * named groups of one regexp: syslog's and kubernetes' are Fluentd's
+ * parser_syslog (RFC 3164) and the DaemonSet image's glog parser, with
+ * their time formats, whose missing year is the reading's. multiline first joins lines into events
  * (parsers/multiline.h) inside whatever envelope the file has, then
  * does the same with format1...formatN: the joining state is per file,
  * so the caller keeps a struct multiline beside its framer.
@@ -33,7 +35,7 @@ struct source_parse_cfg {
 	struct time_cfg	 time;
 	char		*message_key;
 	char		*expression;
-	char		*message_format;
+	int		 message_format;
 	bool		 with_priority;
 	long long	 max_nesting;
 	char		*format_firstline;

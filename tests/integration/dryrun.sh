@@ -71,6 +71,56 @@ tap_grep 'kubernetes.spire.server: parser .* -> grep -> kubernetes_metadata -> e
 tap_grep 'kubernetes.spire.agent: parser .* -> grep -> elasticsearch' \
     "$WORK/design-no-k8s.out" "design-no-k8s.conf: parser -> grep -> elasticsearch"
 
+# <system> skip_unsupported true is --skip-unsupported: the directives of
+# plugin types the shipper lacks are skipped, a warning each, and the rest
+# is checked and listed; false lists them all in one error; a value that
+# is no boolean is an error of its own.
+cat > "$WORK/skip.conf" <<'C'
+<system>
+  skip_unsupported true
+</system>
+<source>
+  @type systemd
+  tag journal
+</source>
+<source>
+  @type tail
+  path /tmp/x/*.log
+  pos_file /tmp/x.pos
+  tag a
+</source>
+<match a>
+  @type null
+</match>
+<match journal>
+  @type kafka9
+</match>
+C
+"$SHIPPER" -c "$WORK/skip.conf" --dry-run > "$WORK/skip.out" 2> "$WORK/skip.err"
+tap_is $? 0 "<system> skip_unsupported true: --dry-run passes"
+tap_is "$(grep -c 'is not supported by the shipper: skipped$' "$WORK/skip.err")" 2 \
+    "skip_unsupported: one warning per skipped directive"
+tap_grep 'skip.conf:4: <source> @type systemd is not supported by the shipper: skipped' \
+    "$WORK/skip.err" "skip_unsupported: the systemd source, at its line"
+tap_grep 'skip.conf:17: <match journal> @type kafka9 is not supported by the shipper: skipped' \
+    "$WORK/skip.err" "skip_unsupported: the kafka9 match, at its line"
+tap_grep '^  <match a> @type null' "$WORK/skip.out" "skip_unsupported: the rest is listed"
+if grep -q 'systemd\|kafka9' "$WORK/skip.out"; then r=1; else r=0; fi
+tap_ok $r "skip_unsupported: and the skipped directives are not"
+sed 's/skip_unsupported true/skip_unsupported false/' "$WORK/skip.conf" \
+    > "$WORK/noskip.conf"
+"$SHIPPER" -c "$WORK/noskip.conf" --dry-run > /dev/null 2> "$WORK/noskip.err"
+tap_is $? 1 "skip_unsupported false: --dry-run fails"
+tap_is "$(sed -n 's/^  //p' "$WORK/noskip.err")" "$WORK/noskip.conf:4: <source> @type systemd
+$WORK/noskip.conf:17: <match journal> @type kafka9" \
+    "skip_unsupported false: listing every unsupported directive"
+sed 's/skip_unsupported true/skip_unsupported maybe/' "$WORK/skip.conf" \
+    > "$WORK/badskip.conf"
+"$SHIPPER" -c "$WORK/badskip.conf" --dry-run > /dev/null 2> "$WORK/badskip.err"
+tap_is $? 1 "skip_unsupported maybe: --dry-run fails"
+tap_grep "badskip.conf:2: <system>, parameter 'skip_unsupported': 'maybe' is not true or false" \
+    "$WORK/badskip.err" "skip_unsupported maybe: says the value is no boolean"
+
 ES_PORT=9200 SPIRE_SHIPPER_TEMPLATES="$top_srcdir/templates" "$SHIPPER" \
     -c "$top_srcdir/templates/spire-shipper-elasticsearch.conf" --dry-run \
     > "$WORK/es.out" 2>&1

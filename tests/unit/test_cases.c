@@ -28,6 +28,7 @@
 #include "pipeline.h"
 #include "source_parse.h"
 #include "strbuf.h"
+#include "timefmt.h"
 #include "hex.h"
 
 #define NOW_NS		1714521600000000000LL	/* 2024-05-01T00:00:00Z */
@@ -40,6 +41,9 @@ struct tcase_data {
 	char		 tag[128];
 	size_t		 max_line;
 	bool		 final_newline;
+	bool		 show_time;	/* each record after its event time */
+	struct strbuf	 parse;		/* more lines of the source's <parse> */
+	char		*error;		/* the <parse> must fail with this */
 	struct strbuf	 input;		/* the file's bytes */
 	struct strbuf	 expect;	/* NDJSON, one record a line */
 };
@@ -101,6 +105,12 @@ header(struct tcase_data *tc, const char *line, const char *name, int lineno)
 		tc->max_line = strtoul(v, NULL, 10);
 	else if (KEY("final_newline"))
 		tc->final_newline = strcmp(v, "no") != 0;
+	else if (KEY("time"))
+		tc->show_time = strcmp(v, "yes") == 0;
+	else if (KEY("parse"))
+		sb_addf(&tc->parse, "    %s\n", v);
+	else if (KEY("error"))
+		tc->error = xstrdup(v);
 	else
 		ck_abort_msg("%s:%d: unknown header '%.*s'", name, lineno,
 		    (int)klen, line);
@@ -161,7 +171,7 @@ case_read(struct tcase_data *tc, const char *name)
 		if (*nl == '\0')
 			break;
 	}
-	if (section != 2)
+	if (section != 2 && tc->error == NULL)
 		ck_abort_msg("%s: needs an input: and an expect: section", name);
 	if (ninput > 0 && tc->final_newline)
 		sb_addc(&tc->input, '\n');
@@ -172,6 +182,8 @@ static void
 case_free(struct tcase_data *tc)
 {
 	free(tc->name);
+	free(tc->error);
+	sb_free(&tc->parse);
 	sb_free(&tc->input);
 	sb_free(&tc->expect);
 }
@@ -197,9 +209,45 @@ parse_section(const char *parser)
 		return "    @type multi_format\n"
 		    "    <pattern>\n      format json\n    </pattern>\n"
 		    "    <pattern>\n      format logfmt\n    </pattern>\n";
-	ck_abort_msg("unknown parser '%s' (json, logfmt, multi_format)",
+	ck_abort_msg("unknown parser '%s' (json, logfmt, multi_format, none)",
 	    parser);
 	return NULL;
+}
+
+/* The pipeline after the source: the case's parser, spire; or nothing. */
+static void
+pipeline_text(const char *parser, char *text, size_t size)
+{
+	if (strcmp(parser, "none") == 0) {
+		snprintf(text, size, "<match **>\n  @type null\n</match>\n");
+		return;
+	}
+	snprintf(text, size,
+	    "<filter kubernetes.**>\n  @type parser\n  key_name log\n"
+	    "  reserve_data true\n  remove_key_name_field true\n"
+	    "  <parse>\n%s  </parse>\n</filter>\n"
+	    "<filter kubernetes.**>\n  @type spire\n  keep_audit true\n"
+	    "</filter>\n<match kubernetes.**>\n  @type null\n</match>\n",
+	    parse_section(parser));
+}
+
+/* The tail source's <parse> of the case; -1 and e set if it fails. */
+static int
+source_open(struct source_parse *sp, const struct tcase_data *tc,
+    struct err *e)
+{
+	char		 text[4096];
+	struct conf	 sc;
+	int		 rc;
+
+	snprintf(text, sizeof text, "<source>\n  <parse>\n    @type %s\n"
+	    "%.*s  </parse>\n</source>\n", tc->envelope, (int)tc->parse.len,
+	    tc->parse.len ? tc->parse.buf : "");
+	if (conf_load_string(&sc, text, tc->name, e) != 0)
+		ck_abort_msg("%s: <source>: %s", tc->name, e->msg);
+	rc = source_parse_init(sp, &sc.root.elems[0], NULL, e);
+	conf_free(&sc);
+	return rc;
 }
 
 static void
@@ -207,24 +255,12 @@ run_open(struct run *r, const struct tcase_data *tc)
 {
 	char		 text[4096];
 	struct conf	*pc = xcalloc(1, sizeof *pc);
-	struct conf	 sc;
 	struct err	 e;
 
 	memset(r, 0, sizeof *r);
-	snprintf(text, sizeof text, "<source>\n  <parse>\n    @type %s\n"
-	    "  </parse>\n</source>\n", strcmp(tc->envelope, "docker") == 0 ?
-	    "docker" : tc->envelope);
-	if (conf_load_string(&sc, text, tc->name, &e) != 0 ||
-	    source_parse_init(&r->sp, &sc.root.elems[0], NULL, &e) != 0)
+	if (source_open(&r->sp, tc, &e) != 0)
 		ck_abort_msg("%s: envelope: %s", tc->name, e.msg);
-	conf_free(&sc);
-	snprintf(text, sizeof text,
-	    "<filter kubernetes.**>\n  @type parser\n  key_name log\n"
-	    "  reserve_data true\n  remove_key_name_field true\n"
-	    "  <parse>\n%s  </parse>\n</filter>\n"
-	    "<filter kubernetes.**>\n  @type spire\n  keep_audit true\n"
-	    "</filter>\n<match kubernetes.**>\n  @type null\n</match>\n",
-	    parse_section(tc->parser));
+	pipeline_text(tc->parser, text, sizeof text);
 	if (conf_load_string(pc, text, tc->name, &e) != 0 ||
 	    (r->pl = pipeline_new(pc, 0, &e)) == NULL)
 		ck_abort_msg("%s: pipeline: %s", tc->name, e.msg);
@@ -268,6 +304,12 @@ run_case(const struct tcase_data *tc, size_t step, struct strbuf *out)
 	}
 	framer_finish(&fr, on_line, &r);
 	for (i = 0; i < r.b.nrecs; i++) {
+		if (tc->show_time) {
+			char	 t[RFC3339_NANO_LEN + 1];
+
+			time_format_rfc3339(r.b.recs[i].time, t);
+			sb_addf(out, "%s ", t);
+		}
 		json_put_record(out, &r.b, &r.b.recs[i]);
 		sb_addc(out, '\n');
 	}
@@ -318,6 +360,24 @@ mismatch(const char *name, const char *how, const struct strbuf *want,
 	}
 }
 
+/* A case of a <parse> that must not load: exactly its message. */
+static void
+case_error(const struct tcase_data *tc)
+{
+	struct source_parse	 sp;
+	struct err		 e;
+
+	if (source_open(&sp, tc, &e) == 0) {
+		source_parse_free(&sp);
+		ck_abort_msg("%s: the <parse> loaded; expected: %s", tc->name,
+		    tc->error);
+	}
+	source_parse_free(&sp);
+	if (getenv("CASES_PRINT") != NULL)
+		fprintf(stderr, "== %s\nerror: %s\n", tc->name, e.msg);
+	ck_assert_str_eq(e.msg, tc->error);
+}
+
 START_TEST(test_case)
 {
 	struct tcase_data	 tc;
@@ -325,6 +385,11 @@ START_TEST(test_case)
 
 	log_set_level(LOG_ERROR);
 	case_read(&tc, case_files[_i]);
+	if (tc.error != NULL) {
+		case_error(&tc);
+		case_free(&tc);
+		return;
+	}
 	run_case(&tc, 0, &whole);
 	if (getenv("CASES_PRINT") != NULL)
 		fprintf(stderr, "== %s\n%s", tc.name, sb_cstr(&whole));

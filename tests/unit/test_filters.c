@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "jsonenc.h"
@@ -1762,6 +1763,68 @@ START_TEST(test_error_label_ids_and_failure)
 }
 END_TEST
 
+/* What the build writes on standard error. */
+static char *
+build_stderr(const char *text)
+{
+	FILE	*f = tmpfile();
+	int	 saved = dup(2);
+	long	 n;
+	char	*out;
+
+	ck_assert_ptr_nonnull(f);
+	dup2(fileno(f), 2);
+	build(text);
+	dup2(saved, 2);
+	close(saved);
+	n = ftell(f);
+	out = xcalloc(1, (size_t)n + 1);
+	rewind(f);
+	ck_assert_uint_eq(fread(out, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return out;
+}
+
+#define UNSUPPORTED	"<source>\n  @type systemd\n</source>\n"	\
+	"<match k.**>\n  @type kafka9\n</match>\n"			\
+	"<match k.**>\n  @type null\n</match>\n"
+
+/*
+ * <system> skip_unsupported true is --skip-unsupported: the directives of
+ * types the shipper lacks are skipped with a warning each, the rest runs
+ * (k.a goes to the null output, not to the kafka9 one before it).
+ */
+START_TEST(test_system_skip_unsupported)
+{
+	struct route	*rt;
+	char		*err;
+
+	log_set_level(LOG_INFO);
+	err = build_stderr("<system>\n  skip_unsupported true\n</system>\n"
+	    UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err, "[warn] test.conf:4: <source> "
+	    "@type systemd is not supported by the shipper: skipped\n"));
+	ck_assert_ptr_nonnull(strstr(err, "[warn] test.conf:7: <match k.**> "
+	    "@type kafka9 is not supported by the shipper: skipped\n"));
+	free(err);
+	rt = pipeline_route(pl, "k.a", 3);
+	ck_assert_ptr_nonnull(rt->out);
+	ck_assert_str_eq(rt->out->ops->name, "null");
+	ck_assert_int_eq(rt->out->line, 10);
+	/* false, or another <system> without it: all listed, one error. */
+	build_fails("<system>\n  skip_unsupported false\n</system>\n"
+	    UNSUPPORTED, "2 directives of plugin types the shipper does not "
+	    "implement:\n  test.conf:4: <source> @type systemd\n"
+	    "  test.conf:7: <match k.**> @type kafka9\nremove them, or run "
+	    "with --skip-unsupported (or <system> skip_unsupported true) to "
+	    "skip them");
+	/* A value that is no boolean is said as such, not as that list. */
+	build_fails("<system>\n  skip_unsupported maybe\n</system>\n"
+	    UNSUPPORTED, "test.conf:2: <system>, parameter "
+	    "'skip_unsupported': 'maybe' is not true or false");
+}
+END_TEST
+
 START_TEST(test_pipeline_errors)
 {
 	build_fails("x 1\n", "test.conf:1: parameter 'x' outside of any "
@@ -1882,6 +1945,7 @@ test_suite(void)
 	tcase_add_test(tr, test_error_label_no_loop);
 	tcase_add_test(tr, test_error_label_ids_and_failure);
 	tcase_add_test(tr, test_pipeline_errors);
+	tcase_add_test(tr, test_system_skip_unsupported);
 	suite_add_tcase(s, tr);
 	return s;
 }

@@ -375,6 +375,71 @@ START_TEST(test_format_zones)
 }
 END_TEST
 
+/* fmt at ref reads s as want (ns). */
+static void
+reads_at(const char *fmt, const char *s, int64_t ref, int64_t want)
+{
+	int64_t	 ns;
+
+	ck_assert_msg(time_parse_format_at(fmt, s, strlen(s), ref, &ns) == 0,
+	    "'%s' does not read '%s'", fmt, s);
+	ck_assert_int_eq(ns, want);
+}
+
+/* Ruby's %:z, as the DaemonSet's CRI time format has it. */
+START_TEST(test_format_zone_colon)
+{
+	int64_t	 utc = T_20240501_080002 * NS, ns;
+
+	reads_at("%Y-%m-%dT%H:%M:%S.%N%:z", "2024-05-01T08:00:02.224323240Z",
+	    0, utc + 224323240);
+	reads_at("%Y-%m-%dT%H:%M:%S%:z", "2024-05-01T10:00:02+02:00", 0, utc);
+	ck_assert_int_eq(pfmt("%Y-%m-%dT%H:%M:%S%:z", "2024-05-01T08:00:02",
+	    &ns), -1);
+}
+END_TEST
+
+/* Seconds of y-m-d h:mi:s UTC. */
+static int64_t
+civil_secs(int64_t y, unsigned m, unsigned d, int h, int mi, int s)
+{
+	return time_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+/*
+ * The leading fields a format leaves out are the reference time's, as
+ * Ruby's strptime takes them from the clock; the later ones are lowest.
+ */
+START_TEST(test_format_fields_from_ref)
+{
+	int64_t	 ref = T_20240501_080002 * NS, ns;
+
+	/* syslog (RFC 3164) and glog have no year. */
+	reads_at("%b %d %H:%M:%S", "Feb  4 07:32:30", ref,
+	    civil_secs(2024, 2, 4, 7, 32, 30) * NS);
+	reads_at("%m%d %H:%M:%S.%N", "1231 23:59:59.020537", ref,
+	    civil_secs(2024, 12, 31, 23, 59, 59) * NS + 20537000);
+	/* Day from ref, month too, hour too... */
+	reads_at("%H:%M", "10:15", ref, civil_secs(2024, 5, 1, 10, 15, 0) * NS);
+	reads_at("%d %H", "3 04", ref, civil_secs(2024, 5, 3, 4, 0, 0) * NS);
+	reads_at("%M:%S", "07:09", ref, civil_secs(2024, 5, 1, 8, 7, 9) * NS);
+	reads_at("%j", "60", ref, civil_secs(2024, 2, 29, 0, 0, 0) * NS);
+	/* A year given: ref plays no part. */
+	reads_at("%Y-%m", "2023-07", ref, civil_secs(2023, 7, 1, 0, 0, 0) * NS);
+	reads_at("%s", "5", ref, 5 * NS);
+	/* ref's fields at the offset read: 2025 already at +01:00. */
+	reads_at("%m-%d %H:%M %z", "01-01 01:00 +0100",
+	    civil_secs(2024, 12, 31, 23, 30, 0) * NS,
+	    civil_secs(2025, 1, 1, 0, 0, 0) * NS);
+	/* ref 0 is time_parse_format's 1970-01-01. */
+	reads_at("%b %d", "May 1", 0, civil_secs(1970, 5, 1, 0, 0, 0) * NS);
+	ck_assert_int_eq(pfmt("%b %d", "May 1", &ns), 0);
+	ck_assert_int_eq(ns, civil_secs(1970, 5, 1, 0, 0, 0) * NS);
+	/* Before 1970, ref still reads forwards. */
+	reads_at("%H", "01", -1, civil_secs(1969, 12, 31, 1, 0, 0) * NS);
+}
+END_TEST
+
 START_TEST(test_format_names)
 {
 	int64_t	 utc = T_20240501_080002 * NS, ns;
@@ -591,6 +656,8 @@ test_suite(void)
 	tcase_add_test(tc, test_format_fluentd);
 	tcase_add_test(tc, test_format_fraction_widths);
 	tcase_add_test(tc, test_format_zones);
+	tcase_add_test(tc, test_format_zone_colon);
+	tcase_add_test(tc, test_format_fields_from_ref);
 	tcase_add_test(tc, test_format_names);
 	tcase_add_test(tc, test_format_numbers);
 	tcase_add_test(tc, test_format_epoch);
