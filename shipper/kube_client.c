@@ -372,8 +372,9 @@ request(struct kube_conn *c, const char *path, bool stream, long *status,
 	c->errbuf[0] = '\0';
 	curl_easy_setopt(c->easy, CURLOPT_URL, url);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, stream ? 0L :
-	    kc->open_timeout_ms + kc->read_timeout_ms);
+	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (stream ?
+	    KUBE_WATCH_TIMEOUT_S * 1000L : 0L) + kc->open_timeout_ms +
+	    kc->read_timeout_ms);
 	rc = perform(c);
 	*status = 0;
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, status);

@@ -85,8 +85,12 @@ int	kube_get(struct kube_conn *c, const char *path, long *status,
  * GET base + path as a stream (watch=true): fn gets each line, NUL-
  * terminated, until the server ends the stream, fn returns false, or the
  * filter stops. 0 with the status when the server answered, -1 with e
- * set otherwise. A non-2xx body is left in c->body.
+ * set otherwise. A non-2xx body is left in c->body. The path asks for
+ * timeoutSeconds=KUBE_WATCH_TIMEOUT_S; a stream still open past that and
+ * open_timeout + read_timeout is cut, so that a half-open connection
+ * costs a reconnect, not the watch.
  */
+#define KUBE_WATCH_TIMEOUT_S	300
 int	kube_watch(struct kube_conn *c, const char *path,
 	    bool (*fn)(void *arg, const char *line, size_t len), void *arg,
 	    long *status, struct err *e);

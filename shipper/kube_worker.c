@@ -21,11 +21,11 @@
 #include "loop.h"
 #include "mem.h"
 
-#define WATCH_TIMEOUT_S		300	/* the server ends a watch after it */
 #define WATCH_BACKOFF_MAX_MS	30000
-/* A quiet watch makes no progress for WATCH_TIMEOUT_S: twice that is a
- * stuck one (see kube_worker_live). */
-#define STALL_MIN_MS		(2 * WATCH_TIMEOUT_S * 1000)
+/* A quiet watch makes no progress for KUBE_WATCH_TIMEOUT_S (then the server
+ * ends it, or the client cuts it): twice that is a stuck one (see
+ * kube_worker_live). */
+#define STALL_MIN_MS		(2 * KUBE_WATCH_TIMEOUT_S * 1000)
 #define NAME_KEY_MAX		512	/* "ns/name": 63 + 1 + 253 */
 
 struct request {
@@ -496,7 +496,7 @@ watch_path(const struct watch *wa, bool watch)
 	}
 	if (watch)
 		sb_addf(&sb, "&watch=true&allowWatchBookmarks=true&"
-		    "timeoutSeconds=%d", WATCH_TIMEOUT_S);
+		    "timeoutSeconds=%d", KUBE_WATCH_TIMEOUT_S);
 	return sb_take(&sb);
 }
 
