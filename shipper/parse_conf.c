@@ -120,8 +120,11 @@ time_cfg_apply(const struct time_cfg *tc, struct batch *b, struct record *r,
 	}
 	if (f == NULL || f->type == VAL_OBJECT)
 		return 0;
-	if (time_value(tc, f, r->time, &ns, st) != 0)
+	if (time_value(tc, f, r->time, &ns, st) != 0) {
+		/* Fluentd drops such a line; here it is kept, and counted. */
+		st->time_errors++;
 		return -1;
+	}
 	r->time = ns;
 	if (!tc->keep_time_key)
 		f->flags |= FIELD_DELETED;

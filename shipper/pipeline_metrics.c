@@ -145,6 +145,9 @@ static const struct {
 	  "Position file updates." },
 	{ "spire_shipper_time_fallbacks_total", ST(time_fallbacks),
 	  "Times that did not match time_format and were read as RFC 3339." },
+	{ "spire_shipper_time_errors_total", ST(time_errors),
+	  "Time fields that did not parse: the field is kept as written, the "
+	  "record has the runtime's time (else the time it was read)." },
 #undef ST
 };
 

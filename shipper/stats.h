@@ -42,6 +42,7 @@ struct stats {
 	uint64_t	 truncations;	/* copytruncate seen */
 	uint64_t	 pos_writes;
 	uint64_t	 time_fallbacks; /* time_format failed, RFC 3339 used */
+	uint64_t	 time_errors;	/* time field kept, unparsed */
 };
 
 const char *drop_reason_name(enum drop_reason r);

@@ -276,6 +276,7 @@ START_TEST(test_time_format_spire)
 	/* Neither: the field stays and the runtime's time is kept. */
 	KEPT("k.a", "{\"time\":\"yesterday\"}", "{\"time\":\"yesterday\"}");
 	ck_assert_int_eq(last_rec()->time, RT_NS);
+	ck_assert_uint_eq(pl->stats.time_errors, 1);
 }
 END_TEST
 
