@@ -5,6 +5,7 @@ Usage: esctl.py [options] PORT|URL COMMAND [ARGS...]
 
   count INDEXPATTERN [QUERYJSON]   print the _count of the pattern
   faults JSON                      merge fault settings (see es_emulator.py)
+  auth JSON                        merge the credentials the emulator accepts
   stats [KEY[.KEY...]]             print /_emulator/stats, or one value of it
   docs INDEX                       print {id: source} of the index (pattern)
   reset                            clear indices, templates, faults, stats
@@ -120,8 +121,8 @@ def run(opts):
         body = args[1].encode() if len(args) == 2 else None
         print(want_ok(*request(opts, "POST" if body else "GET",
                                "/%s/_count" % urllib.parse.quote(args[0], safe="*,"), body))["count"])
-    elif cmd == "faults" and len(args) == 1:
-        print(json.dumps(want_ok(*request(opts, "POST", "/_emulator/faults", args[0].encode())),
+    elif cmd in ("faults", "auth") and len(args) == 1:
+        print(json.dumps(want_ok(*request(opts, "POST", "/_emulator/" + cmd, args[0].encode())),
                          sort_keys=True))
     elif cmd == "stats" and len(args) <= 1:
         v = want_ok(*request(opts, "GET", "/_emulator/stats"))
@@ -141,7 +142,7 @@ def run(opts):
         if data and not data.endswith(b"\n"):
             sys.stdout.write("\n")
     else:
-        raise Failure(2, "usage: esctl.py PORT|URL count|faults|stats|docs|reset|request ...")
+        raise Failure(2, "usage: esctl.py PORT|URL count|faults|auth|stats|docs|reset|request ...")
 
 
 def main(argv=None):
