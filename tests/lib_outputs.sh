@@ -59,10 +59,10 @@ state_use() {
 	    SPIRE_SHIPPER_TEMPLATES
 }
 
-# shipper_start — the shipper on $CONF in the background (SP), its
-# output and log appended in $STATE.
+# shipper_start [FILE] — the shipper on FILE (default $CONF) in the
+# background (SP), its output and log appended in $STATE.
 shipper_start() {
-	"$SHIPPER" -c "$CONF" >> "$STATE/shipper.out" 2>> "$STATE/shipper.log" &
+	"$SHIPPER" -c "${1:-$CONF}" >> "$STATE/shipper.out" 2>> "$STATE/shipper.log" &
 	SP=$!
 	TAP_PIDS="$TAP_PIDS $SP"
 }
