@@ -84,30 +84,22 @@ follow_gen() {
 
 # The shipper's own /metrics, for the buffer gauges.
 MPORT=$(free_port)
-cat "$CONF" - > "$WORK/metrics.conf" <<CONF
-<source>
-  @type prometheus
-  bind 127.0.0.1
-  port $MPORT
-</source>
-CONF
+{ cat "$CONF"; metrics_source "$MPORT"; } > "$WORK/metrics.conf"
+METRIC="$PYTHON3 $top_srcdir/tests/faults/lines.py metric $MPORT"
 # buffer_gauges — "BYTES CHUNKS QUEUE" of the live buffer (staged and
 # queued bytes, chunks held, chunks queued), from /metrics.
 buffer_gauges() {
-	"$PYTHON3" - "$MPORT" <<'PY'
-import re, sys, urllib.request
-text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
-def total(name):
-    return int(sum(float(v) for v in re.findall(r"^%s\{[^}]*\} (\S+)$" % name, text, re.M)))
-print(total("spire_shipper_buffer_stage_bytes") + total("spire_shipper_buffer_queue_bytes"),
-      total("spire_shipper_buffer_chunks"), total("spire_shipper_buffer_queue_length"))
-PY
+	echo $(( $($METRIC spire_shipper_buffer_stage_bytes) + \
+	    $($METRIC spire_shipper_buffer_queue_bytes) )) \
+	    "$($METRIC spire_shipper_buffer_chunks)" \
+	    "$($METRIC spire_shipper_buffer_queue_length)"
 }
 buffer_empty() {
 	[ "$(buffer_gauges)" = "0 0 0" ]
 }
-positive() {	# positive "A B C" — every number is more than 0
-	for _v in $1; do [ "$_v" -gt 0 ] || return 1; done
+positive() {	# positive "A B C" — three numbers, each more than 0
+	set -- $1
+	[ $# -eq 3 ] && [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ]
 }
 sleep_until() {	# sleep_until EPOCH-SECONDS
 	while [ "$(date +%s)" -lt "$1" ]; do sleep 0.2; done
