@@ -418,24 +418,26 @@ chunk_done_cb(void *arg, const struct err *fail)
 static int	send_chunk(struct es *es, struct chunk *c, struct err *e);
 
 /*
- * The first chunks come while the template is being installed: they wait
- * for it rather than fail an attempt. Once a step failed, sends fail at
- * once with its reason until it is in, and the buffer backs off.
+ * Chunks that come before the template is in wait for its steps rather
+ * than fail an attempt. A step that failed runs again for them at once
+ * (see es_templates_join): when it fails again, so do they, with its
+ * reason, and the buffer backs off; a cause fixed meanwhile (credentials,
+ * privileges) is found at the buffer's next attempt, not at the
+ * template's own, longer backoff.
  */
 static int
 es_output_send(struct output *o, struct chunk *c, struct err *e)
 {
 	struct es	*es = o->priv;
 
-	if (!es->tpl.ready && es->tpl.last_error[0] != '\0')
+	if (es->tpl.ready)
+		return send_chunk(es, c, e);
+	if (!es_templates_join(es))
 		return err_set(e, "%s", es->tpl.last_error);
-	if (!es->tpl.ready) {
-		es->waiting = xrealloc(es->waiting, (es->nwaiting + 1) *
-		    sizeof *es->waiting);
-		es->waiting[es->nwaiting++] = c;
-		return 0;
-	}
-	return send_chunk(es, c, e);
+	es->waiting = xrealloc(es->waiting, (es->nwaiting + 1) *
+	    sizeof *es->waiting);
+	es->waiting[es->nwaiting++] = c;
+	return 0;
 }
 
 void
@@ -639,9 +641,9 @@ es_ready(const struct output *o, struct strbuf *why)
 
 	if (es->conn.refused[0] == '\0')
 		return true;
-	sb_addf(why, "%s: Elasticsearch refuses its credentials (%s); the "
-	    "records wait in the buffer until a request is accepted", es->who,
-	    es->conn.refused);
+	sb_addf(why, "%s: Elasticsearch refuses its credentials or their "
+	    "privileges (%s); the records wait in the buffer until a request "
+	    "is accepted", es->who, es->conn.refused);
 	return false;
 }
 

@@ -175,6 +175,10 @@ void	es_conn_free(struct es_conn *c);
 struct es_host *es_conn_pick(struct es_conn *c, uint64_t now);
 /* A request to h got no answer or a 5xx: skip it for a while. */
 void	es_conn_failed(struct es_conn *c, struct es_host *h, uint64_t now);
+/* A request to h failed with status (0: no answer): es_conn_failed for
+ * no answer or a 5xx; returns advice for the message, "" or " (...)". */
+const char *es_conn_failure(struct es_conn *c, struct es_host *h,
+	    long status, uint64_t now);
 /*
  * What an answer to a whole request says of the credentials: a 401 or
  * 403 refuses them (why, the request's error, is kept for /ready); any
@@ -223,6 +227,7 @@ struct es_templates {
 	struct es_tpl_call *call;	/* the request in flight */
 	bool		 ready;		/* sends may go */
 	unsigned	 failures;	/* of the current step, for backoff */
+	uint64_t	 failed_ms;	/* loop_now_ms() of the last failure */
 	struct loop_timer *retry;
 	char		*template_body;
 	bool		 composable;
@@ -240,6 +245,11 @@ int	es_templates_start(struct es *es, struct err *e);
 /* In elasticsearch.c: the template steps finished (ok), or one failed
  * and is retried later (!ok): the chunks that waited go, or fail. */
 void	es_templates_settled(struct es *es, bool ok);
+/* A chunk is to be sent before the steps are done: true when it waits
+ * for them (a step in flight, or one that failed run again now, not at
+ * its own backoff); false when a step failed less than a second ago:
+ * the chunk fails with tpl.last_error. */
+bool	es_templates_join(struct es *es);
 void	es_templates_stop(struct es *es);
 /*
  * The template's kind and index_patterns from its JSON: composable when

@@ -234,6 +234,24 @@ es_conn_failed(struct es_conn *c, struct es_host *h, uint64_t now)
 	h->dead_until = now + (c->resurrect_ms ? c->resurrect_ms : 1);
 }
 
+const char *
+es_conn_failure(struct es_conn *c, struct es_host *h, long status,
+    uint64_t now)
+{
+	if (status == 401)
+		return " (check user and password, or api_key: Elasticsearch "
+		    "did not accept them)";
+	if (status == 403)
+		return " (the credentials were accepted, but lack a privilege: "
+		    "index and create_index on the indices written; "
+		    "manage_index_templates and manage_ilm for the template "
+		    "and the ILM policy)";
+	if (status != 0 && status < 500)
+		return "";
+	es_conn_failed(c, h, now);
+	return c->nhosts > 1 ? " (the next attempt goes to another host)" : "";
+}
+
 void
 es_conn_answered(struct es_conn *c, long status, const char *why)
 {

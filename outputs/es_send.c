@@ -418,16 +418,10 @@ request_failed(struct es_attempt *a, const struct http_resp *resp,
     struct err *e)
 {
 	struct strbuf	 why = STRBUF_INIT;
-	const char	*advice = "";
+	const char	*advice;
 
-	if (resp->status == 0 || resp->status >= 500) {
-		es_conn_failed(&a->es->conn, a->host, loop_now_ms());
-		if (a->es->conn.nhosts > 1)
-			advice = " (the next attempt goes to another host)";
-	}
-	if (resp->status == 401 || resp->status == 403)
-		advice = " (check user and password or api_key, and the "
-		    "privileges of that user: index, create_index)";
+	advice = es_conn_failure(&a->es->conn, a->host, resp->status,
+	    loop_now_ms());
 	if (resp->status == 0)
 		return err_set(e, "POST %s: no response: %s%s", a->url,
 		    resp->error, advice);

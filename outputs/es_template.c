@@ -5,7 +5,7 @@
  * An index created by a bulk request takes its mappings from the
  * templates installed at that moment; a document indexed before the
  * template is there fixes dynamic mappings for the whole index (a day,
- * with daily indices). So the output's sends fail (and the buffer keeps
+ * with daily indices). So the output's sends wait (and the buffer keeps
  * the data) until the steps below have all succeeded, each retried with
  * backoff:
  *
@@ -17,6 +17,12 @@
  * Then, without holding anything up, GET _index_template and _template:
  * when no installed index_patterns covers the index this output writes
  * (`index_name spire-logs` against `spire-logs-*`), one warning says so.
+ *
+ * A step that failed runs again at its own backoff, or sooner when a
+ * chunk is sent: the buffer's retries then pace it, so a fixed cause (a
+ * password, a privilege) is found at the buffer's next attempt, and the
+ * failure reaches the buffer, which reports it once per retry interval.
+ * This file reports it only when no chunk was waiting for the step.
  */
 #include <stdio.h>
 #include <string.h>
@@ -253,11 +259,29 @@ retry_later(struct es *es)
 	if (ms > TPL_RETRY_MAX_MS)
 		ms = TPL_RETRY_MAX_MS;
 	t->failures++;
-	log_warn("%s; retrying in %llu s; bulk requests wait until then (the "
-	    "buffer keeps the records)", t->last_error,
-	    (unsigned long long)(ms / 1000));
+	t->failed_ms = loop_now_ms();
+	if (es->nwaiting == 0)	/* else the buffer reports it, see above */
+		log_warn("%s; retrying in %llu s, or when the buffer next "
+		    "sends (it keeps the records meanwhile)", t->last_error,
+		    (unsigned long long)(ms / 1000));
 	t->retry = loop_add_timer(es->loop, ms, false, on_retry, es);
 	es_templates_settled(es, false);
+}
+
+/* At most a request a second however many chunks come: each of them is
+ * an attempt of the buffer's, one after the other in a round. */
+bool
+es_templates_join(struct es *es)
+{
+	struct es_templates	*t = &es->tpl;
+
+	if (t->retry == NULL)	/* in flight */
+		return true;
+	if (loop_now_ms() < t->failed_ms + TPL_RETRY_MS)
+		return false;
+	loop_del_timer(es->loop, t->retry);
+	t->retry = loop_add_timer(es->loop, 0, false, on_retry, es);
+	return true;
 }
 
 static void
@@ -267,15 +291,17 @@ step_failed(struct es *es, const struct es_tpl_call *sc,
 	struct es_templates	*t = &es->tpl;
 	struct strbuf		 why = STRBUF_INIT;
 	char			 what[ERR_MAX - 300];	/* and who */
+	const char		*advice;
 
-	if (resp->status == 0 || resp->status >= 500)
-		es_conn_failed(&es->conn, sc->host, loop_now_ms());
+	advice = es_conn_failure(&es->conn, sc->host, resp->status,
+	    loop_now_ms());
 	if (resp->status == 0)
 		sb_addf(&why, "no response: %s", resp->error);
 	else {
 		sb_addf(&why, "HTTP %ld: ", resp->status);
 		es_error_reason(resp->body, resp->len, &why);
 	}
+	sb_adds(&why, advice);
 	snprintf(what, sizeof what, "cannot %s: %s: %s", step_names[t->step],
 	    sc->url, sb_cstr(&why));
 	sb_free(&why);

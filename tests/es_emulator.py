@@ -22,14 +22,18 @@ Test control lives under /_emulator/ (not an ES path; no credentials):
   GET  /_emulator/stats   requests by path and endpoint and status, bulk
                           requests and items by status, bytes received
                           (wire and decoded), gzip requests, dropped
-                          connections, auth failures, faults injected,
+                          connections, auth failures and successes by
+                          scheme (basic, api_key), faults injected,
                           connections total/open/max concurrent, live
                           documents per index
   GET  /_emulator/docs?index=EXPR[&by_index=true]  {id: source}
   POST /_emulator/reset   no indices, templates, policies, faults or stats
-  POST /_emulator/credentials  JSON {"user", "password", "api_key"}: the
-                          credentials wanted from now on, as if changed
-                          in the cluster (the keys given; null: none)
+  POST /_emulator/auth    JSON {"user", "password", "api_key"}, merged into
+                          the credentials accepted from now on (null: none
+                          of that kind; neither: no authentication), as an
+                          operator fixes a user or issues a key while
+                          clients keep retrying; GET: which kinds are set
+                          (never the secrets)
 
 Faults (bulk requests only, but latency_ms and down; drawn in request and
 item order from one RNG, so the same requests meet the same faults):
@@ -2019,7 +2023,8 @@ class Stats:
             self.requests, self.endpoints = {}, {}
             self.counters = {"bulk_requests": 0, "bulk_items": 0, "bytes_received": 0,
                              "bytes_decoded": 0, "gzip_requests": 0, "dropped_connections": 0,
-                             "auth_failures": 0, "connections_total": 0,
+                             "auth_failures": 0, "auth_api_key": 0, "auth_basic": 0,
+                             "connections_total": 0,
                              "oversize_bytes_sent": 0}
             self.items, self.faults = {}, {}
             self.open = self.max_open = 0
@@ -3664,6 +3669,7 @@ def check_mapping_update(om, props):
 # --- HTTP ---------------------------------------------------------------------------------
 
 CHALLENGES = ['Basic realm="security", charset="UTF-8"', 'Bearer realm="security"', "ApiKey"]
+AUTH_KEYS = ("user", "password", "api_key")	# what POST /_emulator/auth sets
 
 
 class TooLarge(Exception):
@@ -4006,10 +4012,24 @@ class Emulator:
         if self.user is None and self.api_key is None:
             return "elastic"
         try:
-            return self.check_credentials(headers.get("Authorization"), uri)
+            user = self.check_credentials(headers.get("Authorization"), uri)
         except EsError:
             self.stats.add("auth_failures")
             raise
+        self.stats.add("auth_api_key" if user == "api_key" else "auth_basic")
+        return user
+
+    def set_auth(self, changes):
+        if not isinstance(changes, dict) or any(k not in AUTH_KEYS for k in changes) or \
+                any(v is not None and not isinstance(v, str) for v in changes.values()):
+            raise bad_request("auth: a JSON object of user, password, api_key (strings or null)")
+        with self.lock:
+            for k, v in changes.items():
+                setattr(self, k, "" if k == "password" and v is None else v)
+        return self.auth_kinds()
+
+    def auth_kinds(self):
+        return {"basic": self.user is not None, "api_key": self.api_key is not None}
 
     def check_credentials(self, h, uri):
         if not h:
@@ -4119,6 +4139,10 @@ class Emulator:
                 return resp
             if name == "faults" and method == "GET":
                 return Response(200, dict(self.faults.conf))
+            if name == "auth" and method in ("POST", "PUT"):
+                return Response(200, self.set_auth(loads_strict(body) if body.strip() else {}))
+            if name == "auth" and method == "GET":
+                return Response(200, self.auth_kinds())
             if name == "stats" and method == "GET":
                 return Response(200, self.stats.snapshot(self.cluster))
             if name == "reset" and method == "POST":
@@ -4129,29 +4153,15 @@ class Emulator:
                 return Response(200, {"acknowledged": True})
             if name == "docs" and method == "GET":
                 return Response(200, self.docs(params))
-            if name == "credentials" and method in ("POST", "PUT"):
-                return Response(200, self.set_credentials(loads_strict(body)))
         except JsonError as e:
             return Response(400, {"error": "es_emulator: " + e.message, "status": 400})
         except EsError as e:
             return Response(e.status, e.body())
         return Response(404, {"error": "es_emulator: no control endpoint [%s %s]; there are "
-                              "GET|POST /_emulator/faults, GET /_emulator/stats, POST "
-                              "/_emulator/reset, GET /_emulator/docs?index=EXPR[&by_index=true], "
-                              "POST /_emulator/credentials" % (method, path), "status": 404})
-
-    def set_credentials(self, conf):
-        """Changes what authenticate() wants; says which kinds are set, not their values."""
-        known = ("user", "password", "api_key")
-        if not isinstance(conf, dict) or set(conf) - set(known):
-            raise bad_request("es_emulator: credentials takes an object of %s" % ", ".join(known))
-        for k in known:
-            if k in conf:
-                setattr(self, k, conf[k])
-        if self.user is not None and self.password is None:
-            self.password = ""
-        return {"user": self.user, "password_set": bool(self.password),
-                "api_key_set": self.api_key is not None}
+                              "GET|POST /_emulator/faults, GET|POST /_emulator/auth, GET "
+                              "/_emulator/stats, POST /_emulator/reset, GET "
+                              "/_emulator/docs?index=EXPR[&by_index=true]"
+                              % (method, path), "status": 404})
 
     def down_for(self, ms):
         def after():

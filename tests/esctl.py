@@ -5,10 +5,10 @@ Usage: esctl.py [options] PORT|URL COMMAND [ARGS...]
 
   count INDEXPATTERN [QUERYJSON]   print the _count of the pattern
   faults JSON                      merge fault settings (see es_emulator.py)
+  auth JSON                        merge the credentials the emulator accepts
   stats [KEY[.KEY...]]             print /_emulator/stats, or one value of it
   docs INDEX                       print {id: source} of the index (pattern)
   reset                            clear indices, templates, faults, stats
-  credentials JSON                 change the credentials the emulator wants
   request METHOD PATH [BODYFILE|-] print the HTTP status on the first line,
                                    then the response body
 
@@ -121,8 +121,8 @@ def run(opts):
         body = args[1].encode() if len(args) == 2 else None
         print(want_ok(*request(opts, "POST" if body else "GET",
                                "/%s/_count" % urllib.parse.quote(args[0], safe="*,"), body))["count"])
-    elif cmd == "faults" and len(args) == 1:
-        print(json.dumps(want_ok(*request(opts, "POST", "/_emulator/faults", args[0].encode())),
+    elif cmd in ("faults", "auth") and len(args) == 1:
+        print(json.dumps(want_ok(*request(opts, "POST", "/_emulator/" + cmd, args[0].encode())),
                          sort_keys=True))
     elif cmd == "stats" and len(args) <= 1:
         v = want_ok(*request(opts, "GET", "/_emulator/stats"))
@@ -134,9 +134,6 @@ def run(opts):
         print(json.dumps(want_ok(*request(opts, "GET", path)), sort_keys=True))
     elif cmd == "reset" and not args:
         want_ok(*request(opts, "POST", "/_emulator/reset"))
-    elif cmd == "credentials" and len(args) == 1:
-        print(json.dumps(want_ok(*request(opts, "POST", "/_emulator/credentials", args[0].encode())),
-                         sort_keys=True))
     elif cmd == "request" and len(args) in (2, 3):
         status, data = request(opts, args[0].upper(), args[1], read_body(args[2] if len(args) == 3 else None))
         sys.stdout.write("%d\n" % status)
@@ -145,7 +142,7 @@ def run(opts):
         if data and not data.endswith(b"\n"):
             sys.stdout.write("\n")
     else:
-        raise Failure(2, "usage: esctl.py PORT|URL count|faults|stats|docs|reset|credentials|request ...")
+        raise Failure(2, "usage: esctl.py PORT|URL count|faults|auth|stats|docs|reset|request ...")
 
 
 def main(argv=None):

@@ -115,6 +115,18 @@ es_start() {
 	ES_URL="http://127.0.0.1:$ES_PORT"
 }
 
+# metrics_source PORT — a <source> serving the shipper's /metrics on
+# 127.0.0.1:PORT, to add to a configuration.
+metrics_source() {
+	cat <<CONF
+<source>
+  @type prometheus
+  bind 127.0.0.1
+  port $1
+</source>
+CONF
+}
+
 # A configuration for the pipeline under test, reading SRC (glob) with
 # pos file POS into the NDJSON file OUT. GREP=0 leaves out the level grep.
 pipeline_conf() {

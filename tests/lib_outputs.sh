@@ -59,10 +59,10 @@ state_use() {
 	    SPIRE_SHIPPER_TEMPLATES
 }
 
-# shipper_start — the shipper on $CONF in the background (SP), its
-# output and log appended in $STATE.
+# shipper_start [FILE] — the shipper on FILE (default $CONF) in the
+# background (SP), its output and log appended in $STATE.
 shipper_start() {
-	"$SHIPPER" -c "$CONF" >> "$STATE/shipper.out" 2>> "$STATE/shipper.log" &
+	"$SHIPPER" -c "${1:-$CONF}" >> "$STATE/shipper.out" 2>> "$STATE/shipper.log" &
 	SP=$!
 	TAP_PIDS="$TAP_PIDS $SP"
 }
@@ -97,18 +97,36 @@ es_wait_count() {
 	wait_for "$1" sh -c "[ \"\$($ESCTL $ES_PORT count 'spire-logs-*')\" = $2 ]"
 }
 
-# es_exact NAME DIR — the indexed documents are exactly DIR's expected
-# WARN/ERROR and audit records: none missing, none twice.
+# es_exact NAME DIR [PORT...] — the indexed documents are exactly DIR's
+# expected WARN/ERROR and audit records: none missing, none twice. With
+# ports, the union of those emulators' documents by _id (several nodes
+# that are not one cluster), where an _id held twice must be the same
+# document.
 es_exact() {
-	$ESCTL --timeout 600 "$ES_PORT" docs 'spire-logs-*' | "$PYTHON3" -c '
-import json, sys
-for src in json.load(sys.stdin).values():
-    print(json.dumps(src))' > "$WORK/$1.docs"
-	$OUTCOUNT --expected "$2/expected_kept.tsv" --audit "$WORK/$1.docs" \
-	    > "$WORK/$1.count" 2>&1
+	_name=$1 _dir=$2; shift 2
+	: > "$WORK/$_name.union"
+	_files=
+	for _p in ${*:-$ES_PORT}; do
+		_files="$_files $WORK/$_name.$_p"
+		$ESCTL --timeout 600 "$_p" docs 'spire-logs-*' > "$WORK/$_name.$_p" ||
+		    echo "cannot read the documents of port $_p" >> "$WORK/$_name.union"
+	done
+	"$PYTHON3" -c '
+import json, os, sys
+union = {}
+for path in sys.argv[1:]:
+    docs = json.load(open(path)) if os.path.getsize(path) else {}
+    for doc_id, src in docs.items():
+        if union.setdefault(doc_id, src) != src:
+            print("_id %s: two different documents" % doc_id, file=sys.stderr)
+for src in union.values():
+    print(json.dumps(src))' $_files > "$WORK/$_name.docs" 2>> "$WORK/$_name.union"
+	$OUTCOUNT --expected "$_dir/expected_kept.tsv" --audit "$WORK/$_name.docs" \
+	    > "$WORK/$_name.count" 2>&1 && [ ! -s "$WORK/$_name.union" ]
 	_rc=$?
-	tap_ok $_rc "$1: exactly the expected WARN/ERROR and audit records, none missing, none twice"
-	[ $_rc -eq 0 ] || sed 's/^/# /' "$WORK/$1.count" | head -5
+	tap_ok $_rc "$_name: exactly the expected WARN/ERROR and audit records, none missing, none twice"
+	[ $_rc -eq 0 ] || cat "$WORK/$_name.union" "$WORK/$_name.count" |
+	    sed 's/^/# /' | head -5
 }
 
 # --- Kafka ---------------------------------------------------------------------

@@ -36,7 +36,9 @@ now() { $PYTHON3 -c 'import time; print("%.3f" % time.monotonic())'; }
 [ -x /usr/bin/time ] || die "needs GNU time (Debian package time)"
 [ -x "$SHIPPER" ] || die "no $SHIPPER: run make first"
 [ -x "$FLOOR" ] || die "no $FLOOR: run make bench"
-if ! command -v rsyslogd > /dev/null 2>&1 && command -v apt-get > /dev/null; then
+# rsyslog is scenario 1's peer: not installed for the others alone.
+if want 1 && ! command -v rsyslogd > /dev/null 2>&1 &&
+    command -v apt-get > /dev/null; then
 	echo "bench.sh: installing rsyslog (the peer)"
 	SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
@@ -89,7 +91,7 @@ shipper_backfill() {	# shipper_backfill SCEN DIR LINES BYTES WANT [CONF]
 	    die "scenario $1: spire-shipper failed: $(tail -3 "$RUN/err")"
 	got=$($PYTHON3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["records_out"])' "$RUN/s.json")
 	check_count "scenario $1 spire-shipper" "$got" "$5"
-	record "$1" spire-shipper "$3" "$4" "$RUN/t"
+	record "$1" spire-shipper "$3" "$4" "$RUN/t" "" "docs $5"
 }
 
 floor_run() {	# floor_run SCEN FILE LINES BYTES WANT

@@ -47,6 +47,12 @@ def num(s):
     return float(s) if s not in ('', None) else None
 
 
+def docs_per_s(rs):
+    """Documents per wall second of rows whose extra is 'docs N'."""
+    return [float(r[7].split()[1]) / num(r[3]) for r in rs
+            if r[7].startswith('docs ') and num(r[3])]
+
+
 def machine():
     model = ''
     try:
@@ -124,6 +130,8 @@ def main():
             elif scen == '5':
                 extra = 'CPU s per minute: ' + spread(
                     [float(r[7].split()[1]) for r in rs], '%.4f')
+            elif scen == '3':
+                extra = 'documents/s (wall): ' + spread(docs_per_s(rs), '%.0f')
             w('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 SCENARIOS[scen] if prog == rs[0][1] else '', prog,
                 spread(cpu, '%.2f'), spread(wall, '%.2f'),
@@ -145,6 +153,16 @@ def main():
         if floor:
             w('spire-shipper spends %.2fx the CPU of parsing both JSON levels '
               'with yajl alone.' % (ours / floor))
+        w('')
+    es = {prog: statistics.median(docs_per_s(rs)) for (s, prog), rs in rows.items()
+          if s == '3' and docs_per_s(rs)}
+    if 'spire-shipper' in es and len(es) == 2:
+        alone = [v for p, v in es.items() if p != 'spire-shipper'][0]
+        w('Scenario 3: %.0f documents/s into the emulator (wall); the emulator '
+          'alone takes the same bulks at %.0f/s: indexing them is %.0f%% of the '
+          "shipper's wall time, the rest its reading and parsing (and the "
+          'template requests before the first bulk).' % (
+              es['spire-shipper'], alone, 100 * es['spire-shipper'] / alone))
         w('')
     for extra in (a.profile, os.path.join(here, 'follow-rss.md'),
                   os.path.join(here, 'notes.md')):

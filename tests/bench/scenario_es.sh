@@ -2,7 +2,10 @@
 # Docker corpus into the Elasticsearch emulator with the shipped
 # Elasticsearch configuration (flushing every second, and chunks and a
 # queue large enough that a 1M-line backfill is not paced by the flush
-# interval). What is timed is the shipper's process, not the emulator's.
+# interval). What is timed is the shipper's process, not the emulator's;
+# then the emulator alone takes the same documents in as many bulks from
+# a Python client (es_replay.py): its ceiling, to tell whether it, not
+# the shipper, set the pace.
 if [ -z "${ES_PID:-}" ]; then
 	mkdir -p "$BENCH_DIR/es"; rm -f "$BENCH_DIR/es/port"
 	$PYTHON3 "$top_srcdir/tests/es_emulator.py" --port 0 \
@@ -27,3 +30,9 @@ SPIRE_SHIPPER_STATE=$RUN ES_HOST=127.0.0.1 \
     "$BENCH_DIR/es/es.conf"
 got=$($PYTHON3 "$top_srcdir/tests/esctl.py" "$ES_PORT" count 'spire-logs-*')
 check_count "scenario 3 documents in the emulator" "$got" "$WANT"
+$PYTHON3 "$B/es_replay.py" "$ES_PORT" "$top_srcdir/templates" > "$RUN/replay" ||
+    die "scenario 3: the replay into the emulator failed"
+read -r wall got < "$RUN/replay"
+check_count "scenario 3 emulator replay" "$got" "$WANT"
+printf '3\t%s\t\t%s\t\t%s\t\tdocs %s\n' "emulator alone (the same bulks)" \
+    "$wall" "$LINES" "$got" >> "$RAW"

@@ -33,13 +33,7 @@ fi_case() {
 
 fi_metrics_conf() {
 	MPORT=$($LINES port)
-	cat <<CONF
-<source>
-  @type prometheus
-  bind 127.0.0.1
-  port $MPORT
-</source>
-CONF
+	metrics_source "$MPORT"
 }
 
 fi_conf() {

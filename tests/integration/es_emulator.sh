@@ -304,6 +304,18 @@ req goodpw --user elastic:s3cret "$A" request GET /
 req apikey --api-key c2VjcmV0OmtleQ== "$A" request GET /
 tap_is "$(status goodpw):$(status apikey)" "200:200" "basic auth and the API key are accepted"
 tap_is "$($ESCTL "$A" stats auth_failures)" 2 "the control endpoints need no credentials"
+tap_is "$($ESCTL "$A" stats auth_basic):$($ESCTL "$A" stats auth_api_key)" 1:1 \
+    "stats count the requests that logged in, by scheme"
+req setauth "$A" request GET /_emulator/auth
+tap_is "$(status setauth):$(field setauth basic):$(field setauth api_key)" "200:True:True" \
+    "GET /_emulator/auth says which kinds of credentials are set"
+$ESCTL "$A" auth '{"password":"n3w","api_key":null}' > /dev/null
+req oldpw --user elastic:s3cret "$A" request GET /
+req newpw --user elastic:n3w "$A" request GET /
+req nokey --api-key c2VjcmV0OmtleQ== "$A" request GET /
+tap_is "$(status oldpw):$(status newpw):$(status nokey)" "401:200:401" \
+    "POST /_emulator/auth changes the credentials at once (a password set, a key revoked)"
+$ESCTL "$A" auth '{"password":"s3cret","api_key":"c2VjcmV0OmtleQ=="}' > /dev/null
 
 if command -v openssl > /dev/null 2>&1; then
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \

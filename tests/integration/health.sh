@@ -115,11 +115,11 @@ CONF
 start es
 expect "$P_ES" /ready 503 "refuses its credentials" \
     "Elasticsearch answers 401 to the template's installation: /ready is 503"
-tap_grep '<match k\.\*\*> at .*es\.conf:[0-9]+: Elasticsearch refuses its credentials \(cannot check the (ILM policy|index template): http://127\.0\.0\.1:[0-9]+/_[a-z_/-]+: HTTP 401: security_exception: unable to authenticate user \[elastic\]' \
+tap_grep '<match k\.\*\*> at .*es\.conf:[0-9]+: Elasticsearch refuses its credentials or their privileges \(cannot check the (ILM policy|index template): http://127\.0\.0\.1:[0-9]+/_[a-z_/-]+: HTTP 401: security_exception: unable to authenticate user \[elastic\]' \
     "$WORK/answer" "the body names the output, the step, the status and Elasticsearch's reason"
 answers "$P_ES" /live 200
 tap_ok $? "/live stays 200: a restart would not fix credentials"
-$ESCTL "$ES_PORT" credentials '{"password": "new-pw"}' > /dev/null
+$ESCTL "$ES_PORT" auth '{"password": "new-pw"}' > /dev/null
 expect "$P_ES" /ready 200 "" "once the cluster takes the credentials, /ready is 200 again"
 wait_for 30 sh -c "[ \"\$($ESCTL --user elastic:new-pw $ES_PORT count 'spire-logs-*')\" = 20 ]"
 tap_ok $? "and the records waiting in the buffer are indexed"
@@ -127,7 +127,7 @@ tap_ok $? "and the records waiting in the buffer are indexed"
 $ESCTL "$ES_PORT" faults '{"status_override": 403}' > /dev/null
 lines "$WORK/logs/es.log" 5
 expect "$P_ES" /ready 503 \
-    'refuses its credentials \(POST http://127\.0\.0\.1:[0-9]+/_bulk: HTTP 403: security_exception: action \[indices:data/write/bulk\] is unauthorized.*check user and password or api_key' \
+    'refuses its credentials or their privileges \(POST http://127\.0\.0\.1:[0-9]+/_bulk: HTTP 403: security_exception: action \[indices:data/write/bulk\] is unauthorized.*lack a privilege: index and create_index' \
     "a bulk request answered 403 as a whole: /ready is 503, saying what to check"
 $ESCTL "$ES_PORT" faults '{"status_override": 0}' > /dev/null
 expect "$P_ES" /ready 200 "" "the next bulk request accepted: /ready is 200"

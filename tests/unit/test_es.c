@@ -1248,6 +1248,10 @@ START_TEST(test_request_failures)
 	    "exception\",\"reason\":\"unable to authenticate user [x]\"},"
 	    "\"status\":401}", "HTTP 401: security_exception: unable to "
 	    "authenticate user [x]", "check user and password");
+	fails_with(403, "{\"error\":{\"type\":\"security_exception\","
+	    "\"reason\":\"action [indices:data/write/bulk] is unauthorized\"},"
+	    "\"status\":403}", "HTTP 403: security_exception: action",
+	    "accepted, but lack a privilege: index and create_index");
 	fails_with(503, "{\"error\":{\"type\":\"cluster_block_exception\","
 	    "\"reason\":\"blocked\"},\"status\":503}", "/_bulk: HTTP 503",
 	    "cluster_block_exception: blocked");
