@@ -538,13 +538,22 @@ unsupported_note(struct conf_elem *el, const char *in, bool skip,
 static int
 systems_load(struct pipeline *pl, bool *skip, struct err *e)
 {
-	struct conf_elem	*root = &pl->conf->root;
+	struct conf_elem	*root = &pl->conf->root, *first = NULL;
 	size_t			 i;
 
 	for (i = 0; i < root->nelems; i++) {
-		if (strcmp(root->elems[i].name, "system") != 0)
+		struct conf_elem	*el = &root->elems[i];
+
+		if (strcmp(el->name, "system") != 0)
 			continue;
-		if (system_load(pl, &root->elems[i], e) != 0)
+		/* As Fluentd: a second one would reset the first's values. */
+		if (first != NULL)
+			return err_at(e, el->file, el->line, "<system> is "
+			    "duplicated (the first is at %s:%d): Fluentd takes "
+			    "only one; merge their parameters into one",
+			    first->file, first->line);
+		first = el;
+		if (system_load(pl, el, e) != 0)
 			return -1;
 		if (pl->sys.skip_unsupported)
 			*skip = true;

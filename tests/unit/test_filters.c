@@ -1823,6 +1823,12 @@ START_TEST(test_system_skip_unsupported)
 	build_fails("<system>\n  skip_unsupported maybe\n</system>\n"
 	    UNSUPPORTED, "test.conf:2: <system>, parameter "
 	    "'skip_unsupported': 'maybe' is not true or false");
+	/* Two: Fluentd's error, not the second resetting the first. */
+	build_fails("<system>\n  skip_unsupported true\n</system>\n"
+	    "<system>\n  log_level info\n</system>\n" UNSUPPORTED,
+	    "test.conf:4: <system> is duplicated (the first is at "
+	    "test.conf:1): Fluentd takes only one; merge their parameters "
+	    "into one");
 }
 END_TEST
 
