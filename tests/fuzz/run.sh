@@ -27,6 +27,7 @@ opts() {
 	fuzz_logfmt)	echo "-max_len=4096 -dict=$src/dict/logfmt.dict" ;;
 	fuzz_posfile)	echo "-max_len=4096" ;;
 	fuzz_chunk)	echo "-max_len=8192" ;;
+	fuzz_regex)	echo "-max_len=1024" ;;
 	fuzz_config)	echo "-max_len=16384 -dict=$src/dict/config.dict" ;;
 	fuzz_es_bulk|fuzz_kube)
 			echo "-max_len=16384 -dict=$src/dict/json.dict" ;;

@@ -190,6 +190,22 @@ def main():
     ]
     write("chunk", chunk)
 
+    # regex: flags byte, a Ruby pattern, NUL, a subject: the patterns of
+    # test_regex_ruby.c's table, the example configurations' and the
+    # tail parsers', each against a line it should meet.
+    with open(os.path.join(TOP, "tests/unit/test_regex_ruby.c")) as f:
+        rows = re.findall(r'^\t\{ ("(?:[^"\\]|\\.)*"), (?:false|true)', f.read(), re.M)
+    pats = [ast.literal_eval(r).encode() for r in rows]
+    for path in confs:
+        with open(path, "rb") as f:
+            pats += re.findall(rb"^\s*(?:expression|format_firstline|format\d+|pattern)\s+/(.*)/[imx]*\s*$",
+                               f.read(), re.M)
+    pats += c_strings(os.path.join(TOP, "shipper/source_parse.c"))
+    subjects = spread(other + text, 8) or [b"I0204 07:32:30.020537 3368 server.go:1048] x"]
+    regex = [bytes([i % 8]) + p + b"\0" + subjects[i % len(subjects)]
+             for i, p in enumerate(dict.fromkeys(pats))]
+    write("regex", regex)
+
     print("total", sum(os.path.getsize(p) for p in glob.glob(os.path.join(OUT, "*/*"))), "bytes")
 
 
