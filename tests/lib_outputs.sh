@@ -114,6 +114,22 @@ for src in json.load(sys.stdin).values():
 # --- Kafka ---------------------------------------------------------------------
 
 MOCK="$top_builddir/tests/kafka_mock"
+# What configure found (make check exports it; by hand, from the Makefile).
+: "${HAVE_KAFKA_MOCK:=$(sed -n 's/^HAVE_KAFKA_MOCK = //p' \
+    "$top_builddir/Makefile" 2>/dev/null)}"
+
+# mock_required NAME — the test needs tests/kafka_mock. It is skipped
+# only when configure found no mock cluster in librdkafka; a mock that
+# configure said could be built, but is not, fails the test.
+mock_required() {
+	[ -x "$MOCK" ] && return 0
+	if [ "$HAVE_KAFKA_MOCK" = no ]; then
+		tap_skip "$1" "configure found no librdkafka mock cluster (rdkafka_mock.h; Debian: librdkafka-dev)"
+	else
+		tap_ok 1 "$1: $MOCK is built (configure found librdkafka's mock cluster: run make check, or make tests/kafka_mock)"
+	fi
+	tap_done
+}
 
 # mock_start NAME — a fresh cluster in $WORK/NAME (M, its pid MP);
 # commands go to fd 3; exports KAFKA_BROKERS.

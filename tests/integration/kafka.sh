@@ -11,9 +11,23 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/lib_outputs.sh"
 
-[ -x "$MOCK" ] || { tap_skip "kafka" "tests/kafka_mock not built"; tap_done; }
+mock_required kafka
 CONF="$WORK/kafka.conf"
 kafka_conf "$CONF"
+
+# --- the mock is required where configure found it ------------------------------
+# brokers.sh with a build directory that has no tests/kafka_mock.
+mkdir -p "$WORK/nomock"
+for have in yes no; do
+	HAVE_KAFKA_MOCK=$have top_builddir="$WORK/nomock" \
+	    sh "$top_srcdir/tests/integration/brokers.sh" > "$WORK/nomock.$have" 2>&1
+	echo "rc $?" >> "$WORK/nomock.$have"
+done
+tap_grep '^not ok 1 - brokers: .*/kafka_mock is built \(configure found' \
+    "$WORK/nomock.yes" "no mock although configure found one: brokers.sh fails, saying so"
+tap_grep '^rc 1$' "$WORK/nomock.yes" "no mock although configure found one: brokers.sh exits 1"
+tap_grep '^ok 1 - brokers # SKIP configure found no librdkafka mock cluster' \
+    "$WORK/nomock.no" "configure found no mock: brokers.sh skips, and says why"
 
 # --- backfill ----------------------------------------------------------------
 C="$WORK/corpus"
