@@ -185,6 +185,43 @@ conf_security(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 	    e))) ? -1 : 0;
 }
 
+/* Is word one of the comma-separated list's? */
+static bool
+listed(const char *list, const char *word)
+{
+	size_t		 n = strlen(word);
+	const char	*p;
+
+	for (p = list; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * A codec this librdkafka was built without (Debian's has all four, a
+ * minimal build may not) is refused here, at load and --dry-run, naming
+ * what it has, rather than by librdkafka's terser property error.
+ */
+static int
+codec_check(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
+    const struct conf_elem *el, struct err *e)
+{
+	const char	*codec = codec_names[cfg->compression_codec];
+	char		 features[512];
+	size_t		 len = sizeof features;
+
+	if (cfg->compression_codec == KAFKA_NONE ||
+	    rd_kafka_conf_get(conf, "builtin.features", features, &len) !=
+	    RD_KAFKA_CONF_OK || listed(features, codec))
+		return 0;
+	return param_err_at(e, el, "compression_codec", "compression_codec "
+	    "%s: librdkafka %s was built without %s (its builtin.features: "
+	    "%s): choose a codec it has, or none, or install a librdkafka "
+	    "built with %s", codec, rd_kafka_version_str(), codec, features,
+	    codec);
+}
+
 static int
 conf_producer(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
     const struct conf_elem *el, struct err *e)
@@ -206,6 +243,7 @@ conf_producer(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 	    timeout, el, "ack_timeout", e)) ||
 	    conf_put(conf, "enable.idempotence", cfg->idempotent ? "true" :
 	    "false", el, "idempotent", e) ||
+	    codec_check(cfg, conf, el, e) ||
 	    conf_put(conf, "compression.codec",
 	    codec_names[cfg->compression_codec], el, "compression_codec", e) ||
 	    conf_put(conf, "log.queue", "true", el, "rdkafka_options", e) ? -1 :
