@@ -80,6 +80,28 @@ for codec in gzip snappy lz4 zstd; do
 	mock_stop
 done
 
+# --- routing: topic_key, message_key_key, default_message_key, partition_key_key --
+WORDS="attestation_failure,workload_attestation_failure,unauthorized,certificate_violation,federation_failure,ca_rotation_problem,svid_rotation_failure,datastore_error,rate_limited,process_tracking_failure,audit"
+kafka_conf "$WORK/routing.conf" "  topic_key security_event
+  message_key_key caller_id
+  default_message_key anonymous
+  partition_key_key subsystem_name"
+mock_start routing "spire,$WORDS"
+state_use routing
+"$SHIPPER" -c "$WORK/routing.conf" --backfill "$C" --no-progress \
+    > /dev/null 2> "$WORK/routing.err"
+tap_is $? 0 "routing: the backfill exits 0"
+consumed_wait 10 "$want"
+tap_is "$(consumed)" "$want" "routing: the topics hold exactly the expected count"
+kafka_check routing "$C" --routing
+r="$WORK/routing.routes"
+tap_ok "$(test "$(json_get "$r" topics)" -ge 6; echo $?)" "routing: records went to $(json_get "$r" topics) topics by their security_event, the rest to default_topic"
+tap_ok "$(test "$(json_get "$r" record_key)" -gt 0 && test "$(json_get "$r" default_key)" -gt 0; echo $?)" \
+    "routing: keys from caller_id ($(json_get "$r" record_key)) and default_message_key ($(json_get "$r" default_key))"
+tap_ok "$(test "$(json_get "$r" pkey_field)" -gt 0 && test "$(json_get "$r" pkey_key)" -gt 0; echo $?)" \
+    "routing: partitions by subsystem_name ($(json_get "$r" pkey_field)), else by the key ($(json_get "$r" pkey_key))"
+mock_stop
+
 # --- ECS ---------------------------------------------------------------------
 mock_start ecs
 state_use ecs
