@@ -193,6 +193,58 @@ tap_is "$(( $(consumed) + nd ))" "$swant" "dead letters: consumed + dead-lettere
 tap_is "$(json_get "$WORK/dead.json" dead_letters)" "$nd" "dead letters: counted in the summary"
 mock_stop
 
+# --- dead letters: topics the brokers refuse -----------------------------------
+# security_event routes records to topics; the brokers answer for one as
+# for an invalid name (17, TOPIC_EXCEPTION), for another as for one that
+# does not exist (3, UNKNOWN_TOPIC_OR_PART; librdkafka waits
+# topic.metadata.propagation.max.ms for it to appear: 1 s here). Once it
+# knows, librdkafka refuses the topic's next messages itself
+# (_UNKNOWN_TOPIC).
+kafka_conf "$WORK/topics.conf" "  topic_key security_event
+  rdkafka_options {\"topic.metadata.propagation.max.ms\":\"1000\"}"
+mock_start topics "spire,$WORDS"
+echo "topic_error unauthorized 17" >&3
+echo "topic_error datastore_error 3" >&3
+sleep 0.3
+state_use topics
+"$SHIPPER" -c "$WORK/topics.conf" --backfill "$C" --no-progress \
+    --summary-json "$WORK/topics.json" > /dev/null 2> "$WORK/topics.err"
+tap_is $? 1 "refused topics: the backfill exits 1 (not everything was accepted)"
+dl="$STATE/state/buffer/dead-letter.ndjson"
+# For each refused topic: its records in the plain backfill, those
+# dead-lettered with the broker's error or librdkafka's, and whether the
+# broker's came first; then the dead letters in all.
+"$PYTHON3" - "$dl" "$WORK/backfill/consumed.ndjson" > "$WORK/topics.dl" <<'PY'
+import collections, json, sys
+codes = {"unauthorized": "TOPIC_EXCEPTION",
+         "datastore_error": "UNKNOWN_TOPIC_OR_PART"}
+dead, first, total = collections.Counter(), {}, 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    total += 1
+    code, v = d["error"]["code"], d["value"]
+    if (d["topic"] in codes and code in (codes[d["topic"]], "_UNKNOWN_TOPIC")
+            and isinstance(v, dict) and v.get("security_event") == d["topic"]):
+        dead[d["topic"]] += 1
+        first.setdefault(d["topic"], code)
+want = collections.Counter()   # what the plain backfill delivered
+for line in open(sys.argv[2]):
+    want[json.loads(json.loads(line)["value"]).get("security_event")] += 1
+for t in codes:
+    print(want[t], dead[t], first.get(t, "-"))
+print(total)
+PY
+{ read n1 d1 c1; read n2 d2 c2; read nd; } < "$WORK/topics.dl"
+tap_ok "$(test "$n1" -gt 0 && test "$d1" -eq "$n1" && test "$c1" = TOPIC_EXCEPTION; echo $?)" \
+    "refused topics: every unauthorized record ($d1 of $n1) dead-lettered with its topic, the record and the broker's error ($c1), then librdkafka's"
+tap_ok "$(test "$n2" -gt 0 && test "$d2" -eq "$n2" && test "$c2" = UNKNOWN_TOPIC_OR_PART; echo $?)" \
+    "refused topics: every datastore_error record ($d2 of $n2) dead-lettered likewise ($c2)"
+tap_is "$nd" "$((d1 + d2))" "refused topics: nothing else dead-lettered"
+wait_for 10 sh -c "[ \$((\$(cat $M/consumed.count) + $nd)) -ge $want ]"
+tap_is "$(( $(consumed) + nd ))" "$want" "refused topics: the rest is delivered (consumed + dead-lettered = the expected count)"
+tap_is "$(json_get "$WORK/topics.json" dead_letters)" "$nd" "refused topics: counted in the summary"
+mock_stop
+
 # --- following: a broker down 20 s, produce errors ---------------------------
 follow_gen() {
 	gen_follow --rate 300 --files 3 --format mixed --inner mixed \
