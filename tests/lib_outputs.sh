@@ -16,17 +16,18 @@ es_conf() {
 	    "$top_srcdir/templates/spire-shipper-elasticsearch.conf" > "$1"
 }
 
-# kafka_conf FILE [PARAMS] — the shipped pipeline ending in a kafka2
-# match on $KAFKA_BROKERS, with headers and a quick file buffer; PARAMS
-# (lines) are added to the match.
+# kafka_conf FILE [PARAMS [FILTERS]] — the shipped pipeline ending in a
+# kafka2 match on $KAFKA_BROKERS, with headers and a quick file buffer;
+# PARAMS (lines) are added to the match, FILTERS before it.
 kafka_conf() {
 	"$PYTHON3" - "$top_srcdir/templates/spire-shipper-elasticsearch.conf" \
-	    "$1" "${2:-}" <<'PY'
+	    "$1" "${2:-}" "${3:-}" <<'PY'
 import sys
 s = open(sys.argv[1]).read()
 s = s[:s.index("<match kubernetes.spire.**>")].replace(
     "refresh_interval 60s", "refresh_interval 1")
-open(sys.argv[2], "w").write(s + """<match kubernetes.spire.**>
+open(sys.argv[2], "w").write(s + sys.argv[4] + """
+<match kubernetes.spire.**>
   @type kafka2
   brokers "#{ENV['KAFKA_BROKERS']}"
   default_topic spire
