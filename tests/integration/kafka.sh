@@ -234,6 +234,28 @@ tap_is $? 0 "outage: the shipper stops with 0"
 kafka_check outage "$STATE/logs"
 mock_stop
 
+# --- a restart after a backlog across rotations: order per key -------------------
+# Stopped for 10 s while the logs rotate twice (3 MB files): at the start
+# the rotated file is finished, the one rotated after it and the live
+# file read, each after the other, not in turns.
+mock_start restart
+state_use restart
+shipper_start
+gen_follow --seed 42 --duration 14 --rate 2500 --files 2 --format mixed \
+    --inner mixed --rotate-every 8000
+sleep 2
+kill -TERM "$SP"; wait "$SP"
+sleep 10
+shipper_start
+wait $G
+want=$(kept_count "$STATE/logs")
+consumed_wait 30 "$want"
+kill -TERM "$SP"; wait "$SP"
+tap_grep 'rotated while the shipper was down: finishing .*\.log\.[0-9] from offset' \
+    "$STATE/shipper.log" "restart: the files rotated meanwhile were found"
+kafka_check restart "$STATE/logs"
+mock_stop
+
 # --- kill -9, three times ----------------------------------------------------
 mock_start kill9
 state_use kill9
