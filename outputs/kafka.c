@@ -382,6 +382,7 @@ kafka_init(struct output *o, struct conf_elem *el, struct err *e)
 	k->cfg = cfg;
 	k->wake[0] = k->wake[1] = -1;
 	k->dead.fd = -1;
+	k->waiting_end = &k->waiting;
 	k->dead.peer = "Kafka";
 	k->dead.who = k->who;
 	snprintf(k->who, sizeof k->who, "<match %s> at %s:%d", el->arg,
@@ -462,6 +463,7 @@ serve(struct kafka *k)
 	if (k->rk == NULL)
 		return;
 	rd_kafka_poll(k->rk, 0);
+	kafka_produce_waiting(k);
 	kafka_attempts_sweep(k);
 	/* After a fatal error every message fails (and is retried): once
 	 * they all have, a new producer, with a new producer id. */
@@ -518,6 +520,7 @@ kafka_stop(struct output *o)
 	struct kafka	*k = o->priv;
 
 	if (k->rk != NULL) {
+		kafka_waiting_abandon(k);
 		rd_kafka_flush(k->rk, 3000);
 		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
 		    RD_KAFKA_PURGE_F_INFLIGHT);

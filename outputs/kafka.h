@@ -142,6 +142,10 @@ struct kafka;
 
 /* Produces c's pending entries; settles them as reports come. */
 int	kafka_send_chunk(struct kafka *k, struct chunk *c, struct err *e);
+/* After rd_kafka_poll: produces what waited for room in the queue. */
+void	kafka_produce_waiting(struct kafka *k);
+/* At stop: what waits to be produced stays pending in its chunk. */
+void	kafka_waiting_abandon(struct kafka *k);
 /* After rd_kafka_poll: finishes the attempts whose reports are all in. */
 void	kafka_attempts_sweep(struct kafka *k);
 /* librdkafka's delivery report callback (on the loop's thread). */
@@ -171,6 +175,9 @@ struct kafka {
 	struct dead_letter dead;
 	struct kafka_counters counters;
 	struct kafka_attempt *attempts;	/* in flight */
+	struct kafka_attempt *waiting;	/* with entries still to produce,
+					   oldest first */
+	struct kafka_attempt **waiting_end;
 	struct strbuf	 noops;
 };
 

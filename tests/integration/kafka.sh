@@ -102,6 +102,21 @@ tap_ok "$(test "$(json_get "$r" pkey_field)" -gt 0 && test "$(json_get "$r" pkey
     "routing: partitions by subsystem_name ($(json_get "$r" pkey_field)), else by the key ($(json_get "$r" pkey_key))"
 mock_stop
 
+# --- order per key when producing must wait, or start again ----------------------
+# librdkafka's queue holds 50 messages: each chunk's producing stops when
+# it is full and goes on, in order, as delivery reports make room.
+kafka_conf "$WORK/qfull.conf" \
+    '  rdkafka_options {"queue.buffering.max.messages":"50"}'
+mock_start qfull
+state_use qfull
+"$SHIPPER" -c "$WORK/qfull.conf" --backfill "$C" --no-progress \
+    --summary-json "$WORK/qfull.json" > /dev/null 2> "$WORK/qfull.err"
+tap_is $? 0 "queue full: the backfill exits 0"
+tap_is "$(json_get "$WORK/qfull.json" resent)" 0 "queue full: producing waited for room; nothing went back to the buffer to be sent again"
+consumed_wait 10 "$want"
+kafka_check qfull "$C"
+mock_stop
+
 # --- ECS ---------------------------------------------------------------------
 # The corpus's pods served by the Kubernetes API fake, so that records
 # carry the kubernetes_metadata filter's fields; a JSON and an ECS
