@@ -67,8 +67,8 @@ static const struct param_def kafka_params[] = {
 	{ .name = "max_send_retries", .type = PARAM_INT, .def = "2147483647",
 	  .offset = K(max_send_retries),
 	  .help = "librdkafka's retries of a produce request (bounded by "
-	  "message.timeout.ms); they keep order per partition, the buffer's "
-	  "retries after them may not" },
+	  "message.timeout.ms); they keep order per partition; lower, a "
+	  "message given up is sent again after later ones (see Kafka)" },
 	{ .name = "ack_timeout", .type = PARAM_TIME,
 	  .offset = K(ack_timeout),
 	  .help = "a produce request not answered by then fails "
@@ -593,6 +593,7 @@ const struct output_ops output_kafka2 = {
 	.init = kafka_init,
 	.encode = kafka_output_encode,
 	.send = kafka_output_send,
+	.in_order = true,
 	.start = kafka_start,
 	.stop = kafka_stop,
 	.destroy = kafka_destroy,

@@ -1,13 +1,19 @@
 #!/bin/sh
 # kafka.sh — the kafka2 output against librdkafka's mock cluster (3
-# brokers, 6 partitions; tests/kafka_mock): a backfill produces exactly
-# the generator's WARN/ERROR and audit records, keyed by SPIFFE ID (else
-# pod), with the configured headers and the source-identity header, in
-# order per key; a broker down for 20 s and injected produce errors
-# while following lose nothing; kill -9 while following loses nothing
-# and repeats only what the source-id header shows as a replay; what
-# Kafka rejects for good is in the dead-letter file; <format> @type ecs
-# is checked field by field on the corpus's security events.
+# brokers, 6 partitions; tests/kafka_mock, required where configure
+# found it): a backfill produces exactly the generator's WARN/ERROR and
+# audit records, keyed by SPIFFE ID (else pod), with the configured
+# headers and the source-identity header, in order per key across a
+# pod's rotated files; each compression_codec on the wire; topic_key,
+# message_key_key, default_message_key and partition_key_key per record;
+# order kept when librdkafka's queue is full and after a fatal producer
+# error; <format> @type ecs, with kubernetes metadata, field by field
+# against the README's table; what Kafka rejects for good (too large, a
+# refused topic) in the dead-letter file and the rest delivered; a
+# broker down for 20 s and injected produce errors while following lose
+# nothing; a restart after a backlog across rotations keeps order;
+# kill -9 while following loses nothing and repeats only what the
+# source-id header shows as a replay.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/lib_outputs.sh"
 
@@ -115,6 +121,23 @@ tap_is $? 0 "queue full: the backfill exits 0"
 tap_is "$(json_get "$WORK/qfull.json" resent)" 0 "queue full: producing waited for room; nothing went back to the buffer to be sent again"
 consumed_wait 10 "$want"
 kafka_check qfull "$C"
+mock_stop
+
+# A fatal idempotence error (an OUT_OF_ORDER_SEQUENCE_NUMBER answer,
+# injected) fails every message in flight; a new producer sends them
+# again, the oldest chunk first, none after it before it.
+mock_start fatal
+state_use fatal
+( sleep 0.5; echo "errors 1 45" >&3 ) &
+"$SHIPPER" -c "$CONF" --backfill "$C" --no-progress \
+    --summary-json "$WORK/fatal.json" > /dev/null 2> "$WORK/fatal.err"
+tap_is $? 0 "fatal: the backfill exits 0"
+tap_grep 'fatal producer error: .*sequence.*\(the producer is made again' \
+    "$WORK/fatal.err" "fatal: the producer failed for good, and was made again"
+tap_ok "$(test "$(json_get "$WORK/fatal.json" resent)" -gt 0; echo $?)" \
+    "fatal: the buffer sent the failed entries again ($(json_get "$WORK/fatal.json" resent))"
+consumed_wait 10 "$want"
+kafka_check fatal "$C"
 mock_stop
 
 # --- ECS ---------------------------------------------------------------------
