@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -79,6 +80,10 @@ static const struct param_def kafka_params[] = {
 	  "retries neither duplicate nor reorder" },
 	{ .name = "ssl_ca_cert", .type = PARAM_STRING, .offset = K(ssl_ca_cert),
 	  .help = "CA certificates (PEM): TLS to the brokers" },
+	{ .name = "ssl_ca_certs_from_system", .type = PARAM_BOOL,
+	  .def = "false", .offset = K(ssl_ca_certs_from_system),
+	  .help = "TLS to the brokers, verified with the system's CA "
+	  "certificates (ssl_ca_cert, when set, instead)" },
 	{ .name = "ssl_client_cert", .type = PARAM_STRING,
 	  .offset = K(ssl_client_cert), .help = "client certificate (PEM)" },
 	{ .name = "ssl_client_cert_key", .type = PARAM_STRING,
@@ -159,7 +164,8 @@ conf_security(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 {
 	static const char *const mech[] = { "PLAIN", "SCRAM-SHA-256",
 		"SCRAM-SHA-512" };
-	bool	 tls = cfg->ssl_ca_cert || cfg->ssl_client_cert;
+	bool	 tls = cfg->ssl_ca_cert || cfg->ssl_client_cert ||
+		    cfg->ssl_ca_certs_from_system;
 	bool	 sasl = cfg->username != NULL;
 	const char *proto = sasl ? (cfg->sasl_over_ssl ? "sasl_ssl" :
 		    "sasl_plaintext") : tls ? "ssl" : "plaintext";
@@ -555,6 +561,19 @@ kafka_destroy(struct output *o)
 	free(k);
 }
 
+/* Does rdkafka_options set name to val? */
+static bool
+option_is(const struct kafka_cfg *cfg, const char *name, const char *val)
+{
+	char *const	*o = cfg->rdkafka_options;
+	size_t		 i;
+
+	for (i = 0; o != NULL && o[i] != NULL && o[i + 1] != NULL; i += 2)
+		if (strcmp(o[i], name) == 0 && strcasecmp(o[i + 1], val) == 0)
+			return true;
+	return false;
+}
+
 static void
 kafka_check(const struct output *o, warn_fn warn, void *arg)
 {
@@ -573,6 +592,11 @@ kafka_check(const struct output *o, warn_fn warn, void *arg)
 	if (!cfg->ssl_verify_hostname)
 		warn(arg, o->file, o->line, "ssl_verify_hostname false: the "
 		    "broker's host name is not checked");
+	if (option_is(cfg, "enable.ssl.certificate.verification", "false"))
+		warn(arg, o->file, o->line, "rdkafka_options "
+		    "enable.ssl.certificate.verification false: the brokers' "
+		    "certificates are not checked (set ssl_ca_cert to their "
+		    "CA instead)");
 }
 
 const struct kafka_counters *

@@ -50,6 +50,7 @@ struct kafka_cfg {
 	double		 ack_timeout;
 	bool		 idempotent;
 	char		*ssl_ca_cert;
+	bool		 ssl_ca_certs_from_system;
 	char		*ssl_client_cert;
 	char		*ssl_client_cert_key;
 	bool		 ssl_verify_hostname;
