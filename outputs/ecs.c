@@ -5,7 +5,8 @@
  * event.kind/category/type/outcome through one table, so a SIEM rule
  * keyed on ECS categories sees SPIRE's failures as what they are; the
  * rest is a fixed renaming of the record's fields. Fields the mapping
- * does not know stay under `spire.*`, so nothing the record said is lost.
+ * does not know, the kubernetes_metadata filter's among them, stay under
+ * `spire.*`, so nothing the record said is lost.
  */
 #include <string.h>
 
@@ -36,8 +37,15 @@ static const struct ecs_event ecs_events[] = {
 
 /* The record's fields the mapping consumes (left out of spire.*). */
 static const char *const mapped[] = { "@timestamp", "time", "msg", "level",
-	"level_raw", "security_event", "component", "error", "spiffe_id",
-	"kubernetes", "docker", "stream", "log", NULL };
+	"security_event", "component", "error", "spiffe_id", "kubernetes",
+	"docker", "log", NULL };
+/* Of its kubernetes and docker objects: the rest stays under spire.*. */
+static const char *const kube_mapped[] = { "namespace_name", "pod_name",
+	"pod_id", "host", "node_name", "container_name", "container_image",
+	NULL };
+static const char *const docker_mapped[] = { "container_id", NULL };
+
+#define SKIP_MAX	16
 
 struct ecs_out {
 	struct strbuf	*sb;
@@ -149,6 +157,9 @@ put_event(struct ecs_out *o)
 	put_cstr(o, "kind", ev != NULL && strcmp(ev->word, "audit") != 0 ?
 	    "alert" : "event");
 	put_cstr(o, "module", "spire");
+	/* The unparsed line, when msg is the message. */
+	if (get(o, "msg") != NULL)
+		put_field(o, "original", get(o, "log"));
 	if (ev != NULL) {
 		put_field(o, "action", word);
 		key(o, "category");
@@ -175,19 +186,32 @@ put_time(struct ecs_out *o)
 	put_cstr(o, "@timestamp", now);
 }
 
+/*
+ * k: f's value in lower case (ECS's levels are), as a JSON string: A-Z
+ * lowered after escaping, which leaves escapes meaning what they did
+ * (\u001F and \u001f are one) and other bytes, UTF-8 too, alone.
+ */
+static void
+put_lower(struct ecs_out *o, const char *k, const struct field *f)
+{
+	size_t	 i;
+
+	key(o, k);
+	i = o->sb->len;
+	json_put_string(o->sb, f->val, f->vlen);
+	for (; i < o->sb->len; i++)
+		if (o->sb->buf[i] >= 'A' && o->sb->buf[i] <= 'Z')
+			o->sb->buf[i] |= 0x20;
+}
+
 static void
 put_log(struct ecs_out *o)
 {
 	const struct field	*lvl = get(o, "level");
 
 	open_obj(o, "log");
-	if (lvl != NULL) {
-		key(o, "level");
-		sb_addc(o->sb, '"');
-		for (uint32_t i = 0; i < lvl->vlen; i++)	/* ECS: lower */
-			sb_addc(o->sb, (char)(lvl->val[i] | 0x20));
-		sb_addc(o->sb, '"');
-	}
+	if (lvl != NULL)
+		put_lower(o, "level", lvl);
 	if (o->b->source != NULL) {
 		open_obj(o, "file");
 		key(o, "path");
@@ -282,21 +306,64 @@ put_identity(struct ecs_out *o)
 	}
 }
 
+static size_t
+skip_list(const char *const *names, struct json_skip *skip)
+{
+	size_t	 n;
+
+	for (n = 0; names[n] != NULL && n < SKIP_MAX; n++) {
+		skip[n].key = names[n];
+		skip[n].len = strlen(names[n]);
+	}
+	return n;
+}
+
+/*
+ * What the mapping did not take of the record's object k (its other
+ * kubernetes_metadata fields: labels, pod_ip, ...), as spire.k; k as it
+ * was when it is no object.
+ */
+static void
+put_rest_of(struct ecs_out *o, const char *k, const char *const *taken,
+    int *first)
+{
+	const struct field	*f = record_get(o->b, o->r, k, strlen(k));
+	struct json_skip	 skip[SKIP_MAX];
+	size_t			 mark = o->sb->len, n = skip_list(taken, skip);
+	int			 sub = 1;
+
+	if (f == NULL || (f->flags & FIELD_DELETED))
+		return;
+	if (f->type != VAL_OBJECT) {
+		json_put_fields(o->sb, f, 1, first);
+		return;
+	}
+	if (!*first)
+		sb_addc(o->sb, ',');
+	json_put_string(o->sb, k, strlen(k));
+	sb_adds(o->sb, ":{");
+	json_put_fields_skip(o->sb, f + 1, f->vlen, skip, n, &sub);
+	if (sub) {		/* all of it mapped: no empty object */
+		o->sb->len = mark;
+		return;
+	}
+	sb_addc(o->sb, '}');
+	*first = 0;
+}
+
 /* Whatever else the record has, under spire.* as it was. */
 static void
 put_rest(struct ecs_out *o)
 {
-	struct json_skip	 skip[sizeof mapped / sizeof mapped[0]];
-	size_t			 n;
+	struct json_skip	 skip[SKIP_MAX];
+	size_t			 n = skip_list(mapped, skip);
 	int			 first = 1;
 
-	for (n = 0; mapped[n] != NULL; n++) {
-		skip[n].key = mapped[n];
-		skip[n].len = strlen(mapped[n]);
-	}
 	key(o, "spire");
 	sb_addc(o->sb, '{');
 	json_put_members(o->sb, o->b, o->r, skip, n, &first);
+	put_rest_of(o, "kubernetes", kube_mapped, &first);
+	put_rest_of(o, "docker", docker_mapped, &first);
 	sb_addc(o->sb, '}');
 }
 

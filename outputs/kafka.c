@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -67,8 +68,8 @@ static const struct param_def kafka_params[] = {
 	{ .name = "max_send_retries", .type = PARAM_INT, .def = "2147483647",
 	  .offset = K(max_send_retries),
 	  .help = "librdkafka's retries of a produce request (bounded by "
-	  "message.timeout.ms); they keep order per partition, the buffer's "
-	  "retries after them may not" },
+	  "message.timeout.ms); they keep order per partition; lower, a "
+	  "message given up is sent again after later ones (see Kafka)" },
 	{ .name = "ack_timeout", .type = PARAM_TIME,
 	  .offset = K(ack_timeout),
 	  .help = "a produce request not answered by then fails "
@@ -79,6 +80,10 @@ static const struct param_def kafka_params[] = {
 	  "retries neither duplicate nor reorder" },
 	{ .name = "ssl_ca_cert", .type = PARAM_STRING, .offset = K(ssl_ca_cert),
 	  .help = "CA certificates (PEM): TLS to the brokers" },
+	{ .name = "ssl_ca_certs_from_system", .type = PARAM_BOOL,
+	  .def = "false", .offset = K(ssl_ca_certs_from_system),
+	  .help = "TLS to the brokers, verified with the system's CA "
+	  "certificates (ssl_ca_cert, when set, instead)" },
 	{ .name = "ssl_client_cert", .type = PARAM_STRING,
 	  .offset = K(ssl_client_cert), .help = "client certificate (PEM)" },
 	{ .name = "ssl_client_cert_key", .type = PARAM_STRING,
@@ -159,7 +164,8 @@ conf_security(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 {
 	static const char *const mech[] = { "PLAIN", "SCRAM-SHA-256",
 		"SCRAM-SHA-512" };
-	bool	 tls = cfg->ssl_ca_cert || cfg->ssl_client_cert;
+	bool	 tls = cfg->ssl_ca_cert || cfg->ssl_client_cert ||
+		    cfg->ssl_ca_certs_from_system;
 	bool	 sasl = cfg->username != NULL;
 	const char *proto = sasl ? (cfg->sasl_over_ssl ? "sasl_ssl" :
 		    "sasl_plaintext") : tls ? "ssl" : "plaintext";
@@ -185,6 +191,43 @@ conf_security(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 	    e))) ? -1 : 0;
 }
 
+/* Is word one of the comma-separated list's? */
+static bool
+listed(const char *list, const char *word)
+{
+	size_t		 n = strlen(word);
+	const char	*p;
+
+	for (p = list; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * A codec this librdkafka was built without (Debian's has all four, a
+ * minimal build may not) is refused here, at load and --dry-run, naming
+ * what it has, rather than by librdkafka's terser property error.
+ */
+static int
+codec_check(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
+    const struct conf_elem *el, struct err *e)
+{
+	const char	*codec = codec_names[cfg->compression_codec];
+	char		 features[512];
+	size_t		 len = sizeof features;
+
+	if (cfg->compression_codec == KAFKA_NONE ||
+	    rd_kafka_conf_get(conf, "builtin.features", features, &len) !=
+	    RD_KAFKA_CONF_OK || listed(features, codec))
+		return 0;
+	return param_err_at(e, el, "compression_codec", "compression_codec "
+	    "%s: librdkafka %s was built without %s (its builtin.features: "
+	    "%s): choose a codec it has, or none, or install a librdkafka "
+	    "built with %s", codec, rd_kafka_version_str(), codec, features,
+	    codec);
+}
+
 static int
 conf_producer(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
     const struct conf_elem *el, struct err *e)
@@ -206,6 +249,7 @@ conf_producer(const struct kafka_cfg *cfg, rd_kafka_conf_t *conf,
 	    timeout, el, "ack_timeout", e)) ||
 	    conf_put(conf, "enable.idempotence", cfg->idempotent ? "true" :
 	    "false", el, "idempotent", e) ||
+	    codec_check(cfg, conf, el, e) ||
 	    conf_put(conf, "compression.codec",
 	    codec_names[cfg->compression_codec], el, "compression_codec", e) ||
 	    conf_put(conf, "log.queue", "true", el, "rdkafka_options", e) ? -1 :
@@ -347,6 +391,7 @@ kafka_init(struct output *o, struct conf_elem *el, struct err *e)
 	k->cfg = cfg;
 	k->wake[0] = k->wake[1] = -1;
 	k->dead.fd = -1;
+	k->waiting_end = &k->waiting;
 	k->dead.peer = "Kafka";
 	k->dead.who = k->who;
 	snprintf(k->who, sizeof k->who, "<match %s> at %s:%d", el->arg,
@@ -427,6 +472,7 @@ serve(struct kafka *k)
 	if (k->rk == NULL)
 		return;
 	rd_kafka_poll(k->rk, 0);
+	kafka_produce_waiting(k);
 	kafka_attempts_sweep(k);
 	/* After a fatal error every message fails (and is retried): once
 	 * they all have, a new producer, with a new producer id. */
@@ -483,6 +529,7 @@ kafka_stop(struct output *o)
 	struct kafka	*k = o->priv;
 
 	if (k->rk != NULL) {
+		kafka_waiting_abandon(k);
 		rd_kafka_flush(k->rk, 3000);
 		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
 		    RD_KAFKA_PURGE_F_INFLIGHT);
@@ -517,6 +564,19 @@ kafka_destroy(struct output *o)
 	free(k);
 }
 
+/* Does rdkafka_options set name to val? */
+static bool
+option_is(const struct kafka_cfg *cfg, const char *name, const char *val)
+{
+	char *const	*o = cfg->rdkafka_options;
+	size_t		 i;
+
+	for (i = 0; o != NULL && o[i] != NULL && o[i + 1] != NULL; i += 2)
+		if (strcmp(o[i], name) == 0 && strcasecmp(o[i + 1], val) == 0)
+			return true;
+	return false;
+}
+
 static void
 kafka_check(const struct output *o, warn_fn warn, void *arg)
 {
@@ -535,6 +595,11 @@ kafka_check(const struct output *o, warn_fn warn, void *arg)
 	if (!cfg->ssl_verify_hostname)
 		warn(arg, o->file, o->line, "ssl_verify_hostname false: the "
 		    "broker's host name is not checked");
+	if (option_is(cfg, "enable.ssl.certificate.verification", "false"))
+		warn(arg, o->file, o->line, "rdkafka_options "
+		    "enable.ssl.certificate.verification false: the brokers' "
+		    "certificates are not checked (set ssl_ca_cert to their "
+		    "CA instead)");
 }
 
 /* Refused credentials are for a person to fix: until then the output
@@ -571,6 +636,7 @@ const struct output_ops output_kafka2 = {
 	.init = kafka_init,
 	.encode = kafka_output_encode,
 	.send = kafka_output_send,
+	.in_order = true,
 	.start = kafka_start,
 	.stop = kafka_stop,
 	.destroy = kafka_destroy,

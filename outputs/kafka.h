@@ -50,6 +50,7 @@ struct kafka_cfg {
 	double		 ack_timeout;
 	bool		 idempotent;
 	char		*ssl_ca_cert;
+	bool		 ssl_ca_certs_from_system;
 	char		*ssl_client_cert;
 	char		*ssl_client_cert_key;
 	bool		 ssl_verify_hostname;
@@ -142,6 +143,10 @@ struct kafka;
 
 /* Produces c's pending entries; settles them as reports come. */
 int	kafka_send_chunk(struct kafka *k, struct chunk *c, struct err *e);
+/* After rd_kafka_poll: produces what waited for room in the queue. */
+void	kafka_produce_waiting(struct kafka *k);
+/* At stop: what waits to be produced stays pending in its chunk. */
+void	kafka_waiting_abandon(struct kafka *k);
 /* After rd_kafka_poll: finishes the attempts whose reports are all in. */
 void	kafka_attempts_sweep(struct kafka *k);
 /* librdkafka's delivery report callback (on the loop's thread). */
@@ -173,6 +178,9 @@ struct kafka {
 	struct dead_letter dead;
 	struct kafka_counters counters;
 	struct kafka_attempt *attempts;	/* in flight */
+	struct kafka_attempt *waiting;	/* with entries still to produce,
+					   oldest first */
+	struct kafka_attempt **waiting_end;
 	struct strbuf	 noops;
 	/* Why the cluster last refused the credentials; "" once a record
 	 * was delivered since. */

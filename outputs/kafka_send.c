@@ -9,6 +9,13 @@
  * before anything is settled dead), entries settled, the chunk done.
  * Finishing happens only in kafka_attempts_sweep, from the loop, never
  * inside .send.
+ *
+ * Entries are produced in chunk order, attempts in the order they came:
+ * when librdkafka's queue is full (queue.buffering.max.messages or
+ * .kbytes), the attempt stops where it is and goes on once delivery
+ * reports have made room, and the attempts after it wait their turn. A
+ * full queue refused instead would have the buffer send those entries
+ * again after later ones, out of order per key, and slowly.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,11 +44,14 @@ struct kafka_attempt {
 	struct chunk	*c;
 	struct kafka_msg *msgs;
 	size_t		 n;
+	size_t		 produced;	/* msgs[0..produced) handed over or
+					   refused; the rest wait for room */
 	size_t		 outstanding;
 	struct strbuf	 dead;		/* dead-letter lines */
 	size_t		 ndead;
 	char		 fail[ERR_MAX];	/* the last transient error */
 	struct kafka_attempt *next;
+	struct kafka_attempt *waiting;	/* the next attempt to produce */
 };
 
 bool
@@ -176,7 +186,8 @@ refused(struct kafka_attempt *a, struct kafka_msg *m,
 	retry_entry(a, m, "producing to", topic, err);
 }
 
-static void
+/* False when librdkafka's queue is full: m is to be produced later. */
+static bool
 produce_one(struct kafka_attempt *a, struct kafka_msg *m)
 {
 	struct kafka		*k = a->k;
@@ -194,7 +205,7 @@ produce_one(struct kafka_attempt *a, struct kafka_msg *m)
 		ke.value.len = len;
 		refused(a, m, &ke, k->cfg->default_topic,
 		    RD_KAFKA_RESP_ERR__INVALID_ARG);
-		return;
+		return true;
 	}
 	m->pkey = ke.pkey;
 	topic_of(k, &ke, topic, sizeof topic);
@@ -206,10 +217,43 @@ produce_one(struct kafka_attempt *a, struct kafka_msg *m)
 	    RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(m), RD_KAFKA_V_END);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		a->outstanding++;
-		return;
+		return true;
 	}
 	rd_kafka_headers_destroy(h);
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return false;
 	refused(a, m, &ke, topic, err);
+	return true;
+}
+
+/* Produces what waits, oldest attempt first, until the queue is full. */
+void
+kafka_produce_waiting(struct kafka *k)
+{
+	struct kafka_attempt	*a;
+
+	while ((a = k->waiting) != NULL) {
+		for (; a->produced < a->n; a->produced++)
+			if (!produce_one(a, &a->msgs[a->produced]))
+				return;
+		if ((k->waiting = a->waiting) == NULL)
+			k->waiting_end = &k->waiting;
+	}
+}
+
+/* Stopping: what is still to produce stays pending in the chunk. */
+void
+kafka_waiting_abandon(struct kafka *k)
+{
+	struct kafka_attempt	*a;
+
+	for (a = k->waiting; a != NULL; a = a->waiting)
+		for (; a->produced < a->n; a->produced++) {
+			a->msgs[a->produced].reported = true;
+			a->msgs[a->produced].result = ENTRY_RETRY;
+		}
+	k->waiting = NULL;
+	k->waiting_end = &k->waiting;
 }
 
 int
@@ -229,11 +273,13 @@ kafka_send_chunk(struct kafka *k, struct chunk *c, struct err *e)
 		if (!chunk_entry_pending(c, i))
 			continue;
 		a->msgs[a->n].a = a;
-		a->msgs[a->n].slot = i;
-		produce_one(a, &a->msgs[a->n++]);
+		a->msgs[a->n++].slot = i;
 	}
 	a->next = k->attempts;
 	k->attempts = a;
+	*k->waiting_end = a;
+	k->waiting_end = &a->waiting;
+	kafka_produce_waiting(k);
 	return 0;
 }
 
@@ -338,7 +384,7 @@ kafka_attempts_sweep(struct kafka *k)
 	struct kafka_attempt	**pp = &k->attempts, *a;
 
 	while ((a = *pp) != NULL) {
-		if (a->outstanding > 0) {
+		if (a->outstanding > 0 || a->produced < a->n) {
 			pp = &a->next;
 			continue;
 		}

@@ -15,6 +15,9 @@
 	F(rd_kafka_conf_res_t, rd_kafka_conf_set, (rd_kafka_conf_t *c, \
 	    const char *name, const char *value, char *errstr, size_t len), \
 	    (c, name, value, errstr, len)) \
+	F(rd_kafka_conf_res_t, rd_kafka_conf_get, (const rd_kafka_conf_t *c, \
+	    const char *name, char *dest, size_t *len), (c, name, dest, len)) \
+	F(const char *, rd_kafka_version_str, (void), ()) \
 	V(void, rd_kafka_conf_set_opaque, (rd_kafka_conf_t *c, void *o), \
 	    (c, o)) \
 	V(void, rd_kafka_conf_set_dr_msg_cb, (rd_kafka_conf_t *c, \

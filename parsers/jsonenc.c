@@ -287,6 +287,13 @@ json_put_fields(struct strbuf *sb, const struct field *f, size_t n,
 }
 
 void
+json_put_fields_skip(struct strbuf *sb, const struct field *f, size_t n,
+    const struct json_skip *skip, size_t nskip, int *first)
+{
+	put_members(sb, f, n, skip, nskip, first);
+}
+
+void
 json_put_members(struct strbuf *sb, const struct batch *b,
     const struct record *r, const struct json_skip *skip, size_t nskip,
     int *first)

@@ -37,6 +37,10 @@ struct json_skip {
 	size_t		 len;
 };
 
+/* json_put_fields without the members (of that object) named in skip. */
+void	json_put_fields_skip(struct strbuf *sb, const struct field *f,
+	    size_t n, const struct json_skip *skip, size_t nskip, int *first);
+
 /*
  * Appends the members of r as json_put_record does, without the braces
  * (so that a caller can add members of its own) and without the

@@ -30,6 +30,8 @@
 struct bf_file {
 	char		*path;
 	char		*base;		/* without rotation suffixes */
+	long double	 rank;		/* in its lineage: larger is newer */
+	bool		 ranked;	/* its name gave the rank */
 	time_t		 mtime;
 	uint64_t	 size;
 	bool		 named;		/* given by name, not found in a dir */
@@ -102,6 +104,7 @@ add_file(struct bf_run *br, const char *path, bool named)
 	f = &br->files[br->nfiles++];
 	f->path = xstrdup(path);
 	f->base = rotated_base_name(slash ? slash + 1 : path);
+	f->ranked = rotated_rank(slash ? slash + 1 : path, &f->rank);
 	f->mtime = st.st_mtime;
 	f->size = (uint64_t)st.st_size;
 	f->named = named;
@@ -161,7 +164,11 @@ add_arg(struct bf_run *br, const char *arg)
 	globfree(&g);
 }
 
-/* Oldest first within a file's lineage: x.log.2.gz, x.log.1, x.log. */
+/*
+ * Oldest first within a file's lineage: x.log.2.gz, x.log.1, x.log, by
+ * name. Not by mtime first: a .gz gets the time it was compressed, after
+ * the .1 that is newer than it; mtime only where names do not tell.
+ */
 static int
 file_cmp(const void *a, const void *b)
 {
@@ -170,6 +177,8 @@ file_cmp(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
+	if (x->ranked && y->ranked && x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	if (x->mtime != y->mtime)
 		return x->mtime < y->mtime ? -1 : 1;
 	return strcmp(y->path, x->path);

@@ -607,6 +607,14 @@ slot_free(const struct buffer *bf)
 	return bf->st.inflight < (uint64_t)bf->cfg.flush_thread_count;
 }
 
+/* For an in_order output: c waits for its retry, and the chunks queued
+ * after it wait for c. */
+static bool
+holds_back(const struct buffer *bf, const struct chunk *c)
+{
+	return bf->o->ops->in_order && !c->inflight && c->failures > 0;
+}
+
 static uint64_t
 next_due(const struct buffer *bf)
 {
@@ -618,9 +626,12 @@ next_due(const struct buffer *bf)
 		due = bf->stage->due_ms;
 	if (!slot_free(bf))
 		return due;
-	for (c = bf->queue; c != NULL; c = c->next)
+	for (c = bf->queue; c != NULL; c = c->next) {
 		if (!c->inflight && c->next_try_ms < due)
 			due = c->next_try_ms;
+		if (holds_back(bf, c))
+			break;
+	}
 	return due;
 }
 
@@ -629,10 +640,13 @@ next_ready(const struct buffer *bf, uint64_t now)
 {
 	struct chunk	*c;
 
-	for (c = bf->queue; c != NULL; c = c->next)
+	for (c = bf->queue; c != NULL; c = c->next) {
 		if (!c->inflight && c->next_try_ms <= now &&
 		    c->round != bf->round)
 			return c;
+		if (holds_back(bf, c))
+			return NULL;
+	}
 	return NULL;
 }
 

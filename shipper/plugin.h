@@ -150,6 +150,12 @@ struct output_ops {
 				    struct err *e);
 	int			(*send)(struct output *o, struct chunk *c,
 				    struct err *e);
+	/*
+	 * The order of records matters to the peer (Kafka: per key): the
+	 * buffer sends no chunk past one that waits for its retry, so the
+	 * retried entries go out before the records that followed them.
+	 */
+	bool			 in_order;
 	/* After the loop exists and before the first send (templates,
 	 * connections); stop when the pipeline stops. Both optional. */
 	int			(*start)(struct output *o, struct loop *l,

@@ -52,6 +52,12 @@ char	*tail_expand_tag(const char *tag, const char *path);
 
 /* "x.log.2.gz" -> "x.log", "0.log.20240501-080000" -> "0.log". */
 char	*rotated_base_name(const char *name);
+/*
+ * Where a file name stands in its lineage, larger is newer: x.log.2.gz
+ * < x.log.1 < x.log, 0.log.20240501-080000.gz < 0.log.20240501-080001 <
+ * 0.log. False when its suffix says nothing of its age (x.log.gz).
+ */
+bool	rotated_rank(const char *name, long double *rank);
 
 /* For --backfill: what a tail source would do with a file. */
 bool	tail_matches(const struct source *s, const char *path);

@@ -535,6 +535,25 @@ file_blocked(struct tail_file *f)
 	return true;
 }
 
+/*
+ * The files of a chain are read oldest first: a file waits while the one
+ * it replaced has lines left (after a restart, or a stall, both may hold
+ * a backlog, and reading them in turns would send one pod's, so one
+ * key's, records out of order). Files are listed oldest first, so the
+ * pass that reads the last of a file reads its successor next.
+ */
+static bool
+file_waits(const struct tail_file *f)
+{
+	const struct tail_file	*p;
+
+	for (p = f->t->files; p != NULL; p = p->next)
+		if (p->successor == f && !p->gone && (p->dirty ||
+		    !p->at_eof || p->held != NULL))
+			return true;
+	return false;
+}
+
 void
 tail_files_work(struct tail *t)
 {
@@ -546,7 +565,7 @@ tail_files_work(struct tail *t)
 	for (f = t->files; f != NULL; f = f->next) {
 		/* A held batch is how a failing output is tried again. */
 		if (f->gone || f->failed || !f->dirty || (f->held == NULL &&
-		    file_blocked(f)))
+		    (file_blocked(f) || file_waits(f))))
 			continue;
 		if (file_read(f, READ_BUDGET)) {
 			f->dirty = true;

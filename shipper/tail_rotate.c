@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,21 @@ sibling_rank(const char *name, size_t blen, long double *rank)
 	}
 	*rank = (part[0] * 1e6L + part[1]) * 1e3L + part[2];
 	return true;
+}
+
+bool
+rotated_rank(const char *name, long double *rank)
+{
+	char	*base = rotated_base_name(name);
+	size_t	 blen = strlen(base);
+	bool	 known = true;
+
+	if (blen == strlen(name))
+		*rank = HUGE_VALL;	/* the live file: the newest */
+	else
+		known = sibling_rank(name, blen, rank);
+	free(base);
+	return known;
 }
 
 struct sibling {

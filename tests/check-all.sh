@@ -18,19 +18,33 @@ step() {	# step NAME COMMAND...: runs it, logs it, remembers a failure
 	fi
 }
 
-fuzz() {	# make fuzz: each libFuzzer target 60 s, two at a time
-	if ! grep -q '^HAVE_FUZZ = yes' Makefile; then
-		# deps.sh installs clang on Debian: missing there is a failure.
-		command -v dpkg > /dev/null 2>&1 && {
-			echo "fuzz: configure found no clang with libFuzzer" \
-			    "although deps.sh installs clang-14" \
-			    "libclang-rt-14-dev"
-			return 1
-		}
-		echo "fuzz: SKIPPED: no clang with libFuzzer on this system"
-		return 0
+# missing VAR WHAT PKGS — true when configure did not find WHAT (VAR in
+# the Makefile is not yes), and says so: on Debian, where deps.sh
+# installs PKGS, the step fails (missing_fails=1); elsewhere it is
+# skipped.
+missing() {
+	grep -q "^$1 = yes" Makefile && return 1
+	missing_fails=0
+	if command -v dpkg > /dev/null 2>&1; then
+		echo "$2: configure found none although deps.sh installs $3"
+		missing_fails=1
+	else
+		echo "$2: SKIPPED: none on this system"
 	fi
+	return 0
+}
+
+fuzz() {	# make fuzz: each libFuzzer target 60 s, two at a time
+	missing HAVE_FUZZ "fuzz: clang with libFuzzer" \
+	    "clang-14 libclang-rt-14-dev" && return $missing_fails
 	make -j"$jobs" fuzz FUZZ_TIME=60 FUZZ_JOBS=2
+}
+
+kafka_mock() {	# without it kafka.sh and brokers.sh would only skip
+	missing HAVE_KAFKA_MOCK "kafka mock: librdkafka's mock cluster" \
+	    "librdkafka-dev (rdkafka_mock.h; see config.log)" &&
+	    return $missing_fails
+	return 0
 }
 
 count() {	# count RESULT DIR...: test cases with that result
@@ -46,6 +60,7 @@ mkdir -p _build/plain _build/asan
 
 cd "$top/_build/plain"
 step configure ../../configure -q
+step kafka-mock kafka_mock
 step build make -j"$jobs"
 step check make -j"$jobs" check
 step distcheck make -j"$jobs" distcheck

@@ -16,21 +16,24 @@ es_conf() {
 	    "$top_srcdir/templates/spire-shipper-elasticsearch.conf" > "$1"
 }
 
-# kafka_conf FILE — the shipped pipeline ending in a kafka2 match on
-# $KAFKA_BROKERS, with headers and a quick file buffer.
+# kafka_conf FILE [PARAMS [FILTERS]] — the shipped pipeline ending in a
+# kafka2 match on $KAFKA_BROKERS, with headers and a quick file buffer;
+# PARAMS (lines) are added to the match, FILTERS before it.
 kafka_conf() {
 	"$PYTHON3" - "$top_srcdir/templates/spire-shipper-elasticsearch.conf" \
-	    "$1" <<'PY'
+	    "$1" "${2:-}" "${3:-}" <<'PY'
 import sys
 s = open(sys.argv[1]).read()
 s = s[:s.index("<match kubernetes.spire.**>")].replace(
     "refresh_interval 60s", "refresh_interval 1")
-open(sys.argv[2], "w").write(s + """<match kubernetes.spire.**>
+open(sys.argv[2], "w").write(s + sys.argv[4] + """
+<match kubernetes.spire.**>
   @type kafka2
   brokers "#{ENV['KAFKA_BROKERS']}"
   default_topic spire
   headers {"x-team":"security"}
   headers_from_record {"x-event":"$.security_event"}
+""" + sys.argv[3] + """
   <format>
     @type "#{ENV['KAFKA_FORMAT'] || 'json'}"
   </format>
@@ -132,14 +135,31 @@ for src in union.values():
 # --- Kafka ---------------------------------------------------------------------
 
 MOCK="$top_builddir/tests/kafka_mock"
+# What configure found (make check exports it; by hand, from the Makefile).
+: "${HAVE_KAFKA_MOCK:=$(sed -n 's/^HAVE_KAFKA_MOCK = //p' \
+    "$top_builddir/Makefile" 2>/dev/null)}"
 
-# mock_start NAME — a fresh cluster in $WORK/NAME (M, its pid MP);
-# commands go to fd 3; exports KAFKA_BROKERS.
+# mock_required NAME — the test needs tests/kafka_mock. It is skipped
+# only when configure found no mock cluster in librdkafka; a mock that
+# configure said could be built, but is not, fails the test.
+mock_required() {
+	[ -x "$MOCK" ] && return 0
+	if [ "$HAVE_KAFKA_MOCK" = no ]; then
+		tap_skip "$1" "configure found no librdkafka mock cluster (rdkafka_mock.h; Debian: librdkafka-dev)"
+	else
+		tap_ok 1 "$1: $MOCK is built (configure found librdkafka's mock cluster: run make check, or make tests/kafka_mock)"
+	fi
+	tap_done
+}
+
+# mock_start NAME [TOPIC,...] — a fresh cluster in $WORK/NAME (M, its
+# pid MP) with those topics (default: spire); commands go to fd 3;
+# exports KAFKA_BROKERS.
 mock_start() {
 	M="$WORK/$1"
 	mkdir -p "$M"
 	mkfifo "$M/cmd"
-	"$MOCK" "$M" < "$M/cmd" 2> "$M/mock.log" &
+	"$MOCK" "$M" ${2:+"$2"} < "$M/cmd" 2> "$M/mock.log" &
 	MP=$!
 	TAP_PIDS="$TAP_PIDS $MP"
 	exec 3> "$M/cmd"
@@ -163,55 +183,25 @@ consumed_wait() {
 	wait_for "$1" sh -c "[ \"\$(cat $M/consumed.count)\" -ge $2 ]"
 }
 
-# kafka_check NAME DIR — the consumed messages against DIR's ground
-# truth: values exactly the expected records once each after dropping
-# repeats of a source-id header (how many: $WORK/NAME.repeats), keys and
-# headers as configured, one partition and increasing offsets per key
-# and file.
+# kafka_check NAME DIR [--routing] — the consumed messages against DIR's
+# ground truth (tests/kafka_check.py): values exactly the expected
+# records once each after dropping repeats of a source-id header (how
+# many: $WORK/NAME.repeats), headers as configured; keys, one partition
+# per key and order per key across a pod's rotated files, or with
+# --routing the routing run's topics, keys and partitions.
 kafka_check() {
-	"$PYTHON3" - "$M/consumed.ndjson" "$WORK/$1" <<'PY'
-import collections, json, re, sys
-seen, out, bad = {}, open(sys.argv[2] + ".values", "w"), []
-last = {}
-part_of = {}
-repeats = 0
-for line in open(sys.argv[1]):
-    m = json.loads(line)
-    h, v = m["headers"], json.loads(m["value"])
-    sid = h.get("spire-shipper-source-id", "")
-    if not re.fullmatch(r"[0-9a-f]{32}", sid):
-        bad.append("source-id header " + sid)
-    if h.get("x-team") != "security":
-        bad.append("x-team header")
-    if h.get("x-event") != v.get("security_event"):
-        bad.append("x-event header %r" % h.get("x-event"))
-    want = v.get("spiffe_id")
-    if want is None and not re.fullmatch(r"spire-(server|agent)-[^_/]+", m["key"] or ""):
-        bad.append("pod key %r" % m["key"])
-    elif want is not None and m["key"] != want:
-        bad.append("key %r for spiffe_id %r" % (m["key"], want))
-    if part_of.setdefault(m["key"], m["partition"]) != m["partition"]:
-        bad.append("key %r in two partitions" % m["key"])
-    if sid in seen:
-        repeats += 1
-        if seen[sid] != m["value"]:
-            bad.append("source-id %s repeated with another value" % sid)
-        continue
-    seen[sid] = m["value"]
-    k = (m["key"], sid[:16])
-    if k in last and (last[k][0] == m["partition"] and last[k][1] > int(sid[16:], 16)):
-        bad.append("order of key %r broken" % m["key"])
-    last[k] = (m["partition"], int(sid[16:], 16))
-    out.write(json.dumps(v) + "\n")
-open(sys.argv[2] + ".repeats", "w").write("%d\n" % repeats)
-for b in sorted(set(bad))[:5]:
-    print("#   " + b)
-sys.exit(1 if bad else 0)
-PY
-	tap_ok $? "$1: keys (SPIFFE ID, else pod), headers and source-id as configured, one partition per key, order kept per key"
-	$OUTCOUNT --expected "$2/expected_kept.tsv" --audit "$WORK/$1.values" \
-	    > "$WORK/$1.count" 2>&1
+	_name=$1 _dir=$2; shift 2
+	"$PYTHON3" "$top_srcdir/tests/kafka_check.py" "$M/consumed.ndjson" \
+	    "$WORK/$_name" "$@"
 	_rc=$?
-	tap_ok $_rc "$1: the values are exactly the expected WARN/ERROR and audit records"
-	[ $_rc -eq 0 ] || sed 's/^/# /' "$WORK/$1.count" | head -5
+	if [ $# -gt 0 ]; then
+		tap_ok $_rc "$_name: topics, keys and partitions as configured, per record; headers and source-id"
+	else
+		tap_ok $_rc "$_name: keys (SPIFFE ID, else pod), headers and source-id as configured, one partition per key, order per key across rotated files"
+	fi
+	$OUTCOUNT --expected "$_dir/expected_kept.tsv" --audit "$WORK/$_name.values" \
+	    > "$WORK/$_name.count" 2>&1
+	_rc=$?
+	tap_ok $_rc "$_name: the values are exactly the expected WARN/ERROR and audit records"
+	[ $_rc -eq 0 ] || sed 's/^/# /' "$WORK/$_name.count" | head -5
 }

@@ -8,7 +8,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/lib_outputs.sh"
 
-[ -x "$MOCK" ] || { tap_skip "brokers" "tests/kafka_mock not built"; tap_done; }
+mock_required brokers
 CONF="$WORK/kafka.conf"
 kafka_conf "$CONF"
 mock_start cluster || { tap_ok 1 "the mock cluster starts"; tap_done; }

@@ -82,6 +82,12 @@ PY
   ssl_ca_cert $RIGHT
   ssl_verify_hostname false
 </match>
+<match kubernetes.third>
+  @type kafka2
+  default_topic t
+  ssl_ca_certs_from_system true
+  rdkafka_options {"enable.ssl.certificate.verification":"false"}
+</match>
 CONF
 } > "$WORK/off.conf"
 "$SHIPPER" -c "$WORK/off.conf" --dry-run > "$WORK/off.out" 2>&1
@@ -92,6 +98,8 @@ tap_grep "warning: ssl_verify false: the server's certificate is not checked" \
     "$WORK/off.out" "--dry-run warns about ssl_verify false"
 tap_grep "warning: ssl_verify_hostname false: the broker's host name is not checked" \
     "$WORK/off.out" "--dry-run warns about ssl_verify_hostname false"
+tap_grep "warning: rdkafka_options enable.ssl.certificate.verification false: the brokers' certificates are not checked" \
+    "$WORK/off.out" "--dry-run warns about certificate verification turned off in rdkafka_options"
 
 # --- Elasticsearch -------------------------------------------------------------
 es_start es --tls-cert "$WORK/tls/server.crt" --tls-key "$WORK/tls/server.key" ||
@@ -209,7 +217,8 @@ peer() {
 	TAP_PIDS="$TAP_PIDS $!"
 	wait_for 10 test -s "$WORK/$1.port"
 }
-# kafka_conf NAME CA — kafka2 to the listener of NAME, trusting CA.
+# kafka_conf NAME PARAMS — kafka2 to the listener of NAME, with the
+# TLS (or SASL) parameters PARAMS.
 kafka_conf() {
 	source_conf "$1"
 	cat <<CONF
@@ -217,7 +226,7 @@ kafka_conf() {
   @type kafka2
   brokers 127.0.0.1:$(cat "$WORK/$1.port")
   default_topic spire
-  ssl_ca_cert $2
+  $2
   <buffer>
     @type file
     path $WORK/$1.buffer
@@ -229,7 +238,7 @@ CONF
 }
 
 peer kafka-wrong
-kafka_conf kafka-wrong "$WRONG" > "$WORK/kafka-wrong.conf"
+kafka_conf kafka-wrong "ssl_ca_cert $WRONG" > "$WORK/kafka-wrong.conf"
 follow_until kafka-wrong "set ssl_ca_cert"
 tap_ok $? "Kafka, wrong CA: the shipper reports a certificate that does not verify"
 tap_grep "ssl://127\.0\.0\.1:$(cat "$WORK/kafka-wrong.port")/.*certificate verify failed.*\(the broker's certificate could not be verified with ssl_ca_cert $WRONG: set ssl_ca_cert to the CA certificate that signed it; the records wait in the buffer\)" \
@@ -241,8 +250,31 @@ tap_ok $r "Kafka, wrong CA: and never completed"
 tap_is "$(chunk_records "$WORK/kafka-wrong.buffer")" "$LINES" \
     "Kafka, wrong CA: every record waits in the buffer"
 
+# No ssl_ca_cert: TLS still verified, with the system's CA certificates,
+# which do not know the test CA. Asked for by ssl_ca_certs_from_system,
+# or implied by SASL, which goes over TLS unless sasl_over_ssl is false.
+for how in system sasl; do
+	peer "kafka-$how"
+	case $how in
+	system)	params="ssl_ca_certs_from_system true" ;;
+	sasl)	params="username spire
+  password secret" ;;
+	esac
+	kafka_conf "kafka-$how" "$params" > "$WORK/kafka-$how.conf"
+	follow_until "kafka-$how" "set ssl_ca_cert"
+	tap_ok $? "Kafka, no ssl_ca_cert ($how): the shipper reports a certificate that does not verify"
+	tap_grep "ssl://127\.0\.0\.1:$(cat "$WORK/kafka-$how.port")/.*certificate verify failed.*\(the broker's certificate could not be verified with the system's CA certificates \(no ssl_ca_cert\): set ssl_ca_cert to the CA certificate that signed it; the records wait in the buffer\)" \
+	    "$WORK/kafka-$how.log" "Kafka, no ssl_ca_cert ($how): the message names the broker, the system's CAs and what to do"
+	tap_grep '"handshake": "failed".*unknown ca' "$WORK/kafka-$how.peer" \
+	    "Kafka, no ssl_ca_cert ($how): the broker saw the handshake refused (unknown CA)"
+	if grep -q '"handshake": "ok"' "$WORK/kafka-$how.peer"; then r=1; else r=0; fi
+	tap_ok $r "Kafka, no ssl_ca_cert ($how): and never completed"
+	tap_is "$(chunk_records "$WORK/kafka-$how.buffer")" "$LINES" \
+	    "Kafka, no ssl_ca_cert ($how): every record waits in the buffer"
+done
+
 peer kafka-right
-kafka_conf kafka-right "$RIGHT" > "$WORK/kafka-right.conf"
+kafka_conf kafka-right "ssl_ca_cert $RIGHT" > "$WORK/kafka-right.conf"
 # ApiVersions (key 18) is a Kafka client's first request: 4 bytes of
 # size, then the key.
 start kafka-right

@@ -2,9 +2,10 @@
  * test_rotate.c — naming rotated files: the base name of a rotated
  * sibling (for backfill's source matching), and the order of a lineage
  * (which sibling came after which) used to recover files rotated while
- * the shipper was down; shard assignment.
+ * the shipper was down, and by --backfill; shard assignment.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,29 @@ START_TEST(test_lineage_order)
 }
 END_TEST
 
+/* --backfill reads a lineage oldest first by these ranks, not mtimes. */
+START_TEST(test_ranks)
+{
+	const char *const	 oldest_first[] = { "x.log.3.gz", "x.log.2.gz",
+		"x.log.1", "x.log" };
+	const char *const	 kubelet[] = { "0.log.20240501-080000.gz",
+		"0.log.20240501-080000-1.gz", "0.log.20240501-080001", "0.log" };
+	long double		 prev, r;
+	size_t			 i;
+
+	for (i = 0, prev = -HUGE_VALL; i < 4; i++, prev = r) {
+		ck_assert_msg(rotated_rank(oldest_first[i], &r), "%s",
+		    oldest_first[i]);
+		ck_assert_msg(r > prev, "%s", oldest_first[i]);
+	}
+	for (i = 0, prev = -HUGE_VALL; i < 4; i++, prev = r) {
+		ck_assert(rotated_rank(kubelet[i], &r));
+		ck_assert_msg(r > prev, "%s", kubelet[i]);
+	}
+	ck_assert(!rotated_rank("x.log.gz", &r));	/* says no age */
+}
+END_TEST
+
 START_TEST(test_shards)
 {
 	unsigned	 seen[4] = { 0 }, i;
@@ -168,6 +192,7 @@ test_suite(void)
 	tcase_add_test(tc, test_base_names);
 	tcase_add_test(tc, test_origins);
 	tcase_add_test(tc, test_lineage_order);
+	tcase_add_test(tc, test_ranks);
 	tcase_add_test(tc, test_shards);
 	tcase_add_test(tc, test_tags);
 	suite_add_tcase(s, tc);
