@@ -1,7 +1,8 @@
 /*
  * plugin_metrics.c — the metrics that only some plugins have: a buffered
  * output's buffer and acknowledgements, the Elasticsearch output's bulk
- * requests, the kubernetes_metadata filter's API calls and cache.
+ * requests, the kafka2 output's delivery reports, the kubernetes_metadata
+ * filter's API calls and cache.
  *
  * Each family is declared whether or not an instance exists, so that
  * dashboards and alert rules find their names on every shipper.
@@ -11,6 +12,7 @@
 #include "buffer.h"
 #include "elasticsearch.h"
 #include "filter_kubernetes.h"
+#include "kafka.h"
 #include "loop.h"
 #include "plugin_metrics.h"
 #include "registry.h"
@@ -61,6 +63,14 @@ static const struct {
 	  "Bulk items by HTTP status" },
 	{ "spire_shipper_output_bulk_duration_seconds", METRIC_HISTOGRAM,
 	  "Time a bulk request took" },
+	{ "spire_shipper_kafka_delivery_duration_seconds", METRIC_HISTOGRAM,
+	  "Time from producing a message to its delivery report" },
+	{ "spire_shipper_kafka_produce_errors_total", METRIC_COUNTER,
+	  "Messages librdkafka refused to take (a topic it knows to be "
+	  "invalid or unknown, a message too large): dead letters, or "
+	  "produced again" },
+	{ "spire_shipper_kafka_producer_restarts_total", METRIC_COUNTER,
+	  "Producers made anew after a fatal (idempotence) error" },
 	{ "spire_shipper_kube_api_requests_total", METRIC_COUNTER,
 	  "Kubernetes API requests by the class of their answer" },
 	{ "spire_shipper_kube_cache_hits_total", METRIC_COUNTER,
@@ -157,6 +167,19 @@ collect_es(struct metrics_out *o, const struct plugin_view *v,
 }
 
 static void
+collect_kafka(struct metrics_out *o, const struct plugin_view *v,
+    const struct kafka_counters *c)
+{
+	SAMPLE(o, "spire_shipper_kafka_produce_errors_total", v,
+	    c->produce_errors);
+	SAMPLE(o, "spire_shipper_kafka_producer_restarts_total", v, c->fatal);
+	metric_histogram(o, "spire_shipper_kafka_delivery_duration_seconds",
+	    METRIC_LABELS({ "plugin_id", v->id }, { "type", v->type }),
+	    kafka_latency_bounds, c->latency, KAFKA_LATENCY_NBOUNDS,
+	    c->latency_sum, c->latency_count);
+}
+
+static void
 collect_kube(struct metrics_out *o, const struct plugin_view *v,
     const struct filter *f)
 {
@@ -179,11 +202,15 @@ void
 plugin_metrics_collect(struct metrics_out *o, const struct plugin_view *v)
 {
 	const struct es_counters	*c;
+	const struct kafka_counters	*kc;
 
 	if (v->output != NULL && v->output->buffer != NULL)
 		collect_buffer(o, v, v->output->buffer);
 	if (v->output != NULL && (c = es_output_counters(v->output)) != NULL)
 		collect_es(o, v, c);
+	if (v->output != NULL &&
+	    (kc = kafka_output_counters(v->output)) != NULL)
+		collect_kafka(o, v, kc);
 	if (v->filter != NULL &&
 	    v->filter->ops == registry_filter("kubernetes_metadata"))
 		collect_kube(o, v, v->filter);

@@ -204,6 +204,11 @@ CONF
 	expect "$P_T" /ready 200 "" "once a record is delivered, /ready is 200 again"
 	consumed_wait 30 5
 	tap_ok $? "and the records arrived"
+	fetch "$P_T" /metrics > "$WORK/acl.metrics"
+	tap_grep '^spire_shipper_kafka_delivery_duration_seconds_count\{plugin_id="[^"]+",type="kafka2"\} ([5-9]|[1-9][0-9]+)$' \
+	    "$WORK/acl.metrics" "/metrics: the delivery reports' latency, one per record at least"
+	tap_grep '^spire_shipper_kafka_producer_restarts_total\{plugin_id="[^"]+",type="kafka2"\} 0$' \
+	    "$WORK/acl.metrics" "/metrics: no producer made anew"
 	stop acl
 	mock_stop
 else
