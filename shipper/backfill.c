@@ -441,7 +441,7 @@ summary_text(const struct bf_run *br, double secs)
 		    "before any first line\n",
 		    (unsigned long long)st->multiline_lines,
 		    (unsigned long long)st->multiline_orphans);
-	fprintf(stderr, "  records    %llu kept and delivered", (unsigned long
+	fprintf(stderr, "  records    %llu kept, passed to the outputs", (unsigned long
 	    long)st->records_out);
 	if (st->error_events > 0)
 		fprintf(stderr, ", %llu error events copied to @ERROR",
