@@ -5,6 +5,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "autoconfig.h"
@@ -21,13 +22,16 @@
  * the page), from code without symbols: memcheck reports each match, and
  * only a suppression of every 16-byte read anywhere would hide it. Under
  * valgrind the interpreter matches instead: same results, and our own
- * reads stay checked.
+ * reads stay checked. callgrind, which counts what runs natively, asks
+ * for the JIT with SPIRE_SHIPPER_JIT_UNDER_VALGRIND=1 (profile.sh).
  */
 static bool
 jit_wanted(void)
 {
 #ifdef HAVE_VALGRIND_VALGRIND_H
-	return !RUNNING_ON_VALGRIND;
+	const char	*v = getenv("SPIRE_SHIPPER_JIT_UNDER_VALGRIND");
+
+	return !RUNNING_ON_VALGRIND || (v != NULL && strcmp(v, "1") == 0);
 #else
 	return true;
 #endif
