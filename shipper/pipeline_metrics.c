@@ -152,14 +152,6 @@ static const struct {
 };
 
 static void
-plugin_sample(struct metrics_out *o, const char *name,
-    const struct plugin_view *v, uint64_t value)
-{
-	metric_sample(o, name, METRIC_LABELS({ "plugin_id", v->id },
-	    { "type", v->type }), (double)value);
-}
-
-static void
 collect_plugin(void *arg, const struct plugin_view *v)
 {
 	struct metrics_out	*o = arg;

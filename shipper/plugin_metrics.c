@@ -93,9 +93,16 @@ plugin_metrics_families(struct metrics_out *o)
 		    families[i].help);
 }
 
+void
+plugin_sample(struct metrics_out *o, const char *name,
+    const struct plugin_view *v, double value)
+{
+	metric_sample(o, name, METRIC_LABELS({ "plugin_id", v->id },
+	    { "type", v->type }), value);
+}
+
 #define SAMPLE(o, name, v, value)					\
-	metric_sample((o), (name), METRIC_LABELS({ "plugin_id", (v)->id },	\
-	    { "type", (v)->type }), (double)(value))
+	plugin_sample((o), (name), (v), (double)(value))
 #define SAMPLE_BY(o, name, v, label, lv, value)				\
 	metric_sample((o), (name), METRIC_LABELS({ "plugin_id", (v)->id },	\
 	    { "type", (v)->type }, { (label), (lv) }), (double)(value))

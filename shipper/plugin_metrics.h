@@ -11,6 +11,9 @@
 
 struct output;
 
+/* One sample of the plugin v, labelled with its plugin_id and type. */
+void	plugin_sample(struct metrics_out *o, const char *name,
+	    const struct plugin_view *v, double value);
 /* HELP and TYPE of every family, instances or not. */
 void	plugin_metrics_families(struct metrics_out *o);
 /* The samples of one plugin. */
